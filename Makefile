@@ -1,0 +1,44 @@
+# Fixline: `make run` serves the demo, `make test` runs the whole suite. Both set up .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint format bench system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var/mail
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Fixline on http://127.0.0.1:$(PORT)/"
+	@echo "  accounts: admin, agent, volunteer, citizen (password demo-<username>)"
+	@echo "  Open311 API key: demo-open311-key"
+	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
+
+# The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m tests.support.run_suite
+
+system-deps:
+	@$(PY) -m tests.support.system_deps
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+bench: $(STAMP) system-deps
+	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from tickets import api
+
+router = DefaultRouter(trailing_slash=True)
+router.register("tickets", api.TicketViewSet, basename="ticket")
+router.register("services", api.ServiceTypeViewSet, basename="service")
+
+urlpatterns = [
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include(router.urls)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tickets.urls")),
+]

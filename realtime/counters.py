@@ -1,0 +1,215 @@
+"""Counters take a side road: views are absorbed (in Redis when REDIS_URL is set, in process
+otherwise) and flushed to the database in batches; changes to any counter mark the ticket
+dirty, and a flusher sends at most one `ticket.counters` message per ticket per second.
+`watching` is the number of live sockets on a ticket, across every process.
+
+Nothing here is durable on purpose: a lost view in a crash is acceptable, a database write
+per view is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pending_views: dict[int, int] = defaultdict(int)
+_dirty: set[int] = set()
+_last_sent: dict[int, float] = {}
+_watchers: dict[int, dict[str, float]] = defaultdict(dict)
+
+PREFIX = "fixline:counters:"
+
+
+@cache
+def _redis() -> Any:
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def reset_for_tests() -> None:
+    with _lock:
+        _pending_views.clear()
+        _dirty.clear()
+        _last_sent.clear()
+        _watchers.clear()
+    _redis.cache_clear()
+
+
+# --- Writers (called by the write layer and consumers) -------------------------------------
+
+
+def changed(ticket_id: int) -> None:
+    r = _redis()
+    if r is not None:
+        r.sadd(PREFIX + "dirty", ticket_id)
+    else:
+        with _lock:
+            _dirty.add(ticket_id)
+
+
+def record_view(*, ticket_id: int, visitor_key: str) -> bool:
+    """Count a page load unless this visitor was counted on this ticket in the last 30 min."""
+    ttl = settings.FIXLINE["VIEW_DEDUP_SECONDS"]
+    if not django_cache.add(f"view:{ticket_id}:{visitor_key}", 1, timeout=ttl):
+        return False
+    r = _redis()
+    if r is not None:
+        pipe = r.pipeline()
+        pipe.hincrby(PREFIX + "views", ticket_id, 1)
+        pipe.sadd(PREFIX + "dirty", ticket_id)
+        pipe.execute()
+    else:
+        with _lock:
+            _pending_views[ticket_id] += 1
+            _dirty.add(ticket_id)
+    return True
+
+
+def pending_views(ticket_id: int) -> int:
+    r = _redis()
+    if r is not None:
+        return int(r.hget(PREFIX + "views", ticket_id) or 0)
+    with _lock:
+        return _pending_views.get(ticket_id, 0)
+
+
+def watch(ticket_id: int, channel_name: str) -> None:
+    """A socket joined (or sent its heartbeat)."""
+    expires = time.time() + settings.FIXLINE["PRESENCE_TTL_SECONDS"]
+    r = _redis()
+    if r is not None:
+        pipe = r.pipeline()
+        pipe.zadd(f"{PREFIX}watch:{ticket_id}", {channel_name: expires})
+        pipe.expire(f"{PREFIX}watch:{ticket_id}", settings.FIXLINE["PRESENCE_TTL_SECONDS"] * 2)
+        pipe.sadd(PREFIX + "dirty", ticket_id)
+        pipe.execute()
+    else:
+        with _lock:
+            _watchers[ticket_id][channel_name] = expires
+            _dirty.add(ticket_id)
+
+
+def unwatch(ticket_id: int, channel_name: str) -> None:
+    r = _redis()
+    if r is not None:
+        pipe = r.pipeline()
+        pipe.zrem(f"{PREFIX}watch:{ticket_id}", channel_name)
+        pipe.sadd(PREFIX + "dirty", ticket_id)
+        pipe.execute()
+    else:
+        with _lock:
+            _watchers[ticket_id].pop(channel_name, None)
+            _dirty.add(ticket_id)
+
+
+def watching(ticket_id: int) -> int:
+    now = time.time()
+    r = _redis()
+    if r is not None:
+        return int(r.zcount(f"{PREFIX}watch:{ticket_id}", now, "+inf"))
+    with _lock:
+        live = {k: v for k, v in _watchers.get(ticket_id, {}).items() if v > now}
+        _watchers[ticket_id] = live
+        return len(live)
+
+
+# --- The flusher -----------------------------------------------------------------------------
+
+
+def _take_views() -> dict[int, int]:
+    r = _redis()
+    if r is not None:
+        # Atomic hand-over: exactly one process flushes each increment.
+        pipe = r.pipeline(transaction=True)
+        pipe.hgetall(PREFIX + "views")
+        pipe.delete(PREFIX + "views")
+        raw, _deleted = pipe.execute()
+        return {int(k): int(v) for k, v in raw.items()}
+    with _lock:
+        taken = dict(_pending_views)
+        _pending_views.clear()
+        return taken
+
+
+def _take_dirty(interval: float) -> list[int]:
+    """Dirty tickets whose last counters message is at least `interval` old (globally)."""
+    now = time.time()
+    r = _redis()
+    ready: list[int] = []
+    if r is not None:
+        members = [int(m) for m in r.smembers(PREFIX + "dirty")]
+        for tid in members:
+            # One message per ticket per interval across every process.
+            if r.set(f"{PREFIX}sent:{tid}", 1, nx=True, px=int(interval * 1000)):
+                r.srem(PREFIX + "dirty", tid)
+                ready.append(tid)
+        return ready
+    with _lock:
+        for tid in list(_dirty):
+            if now - _last_sent.get(tid, 0.0) >= interval:
+                _dirty.discard(tid)
+                _last_sent[tid] = now
+                ready.append(tid)
+    return ready
+
+
+def flush(interval: float | None = None) -> list[dict[str, Any]]:
+    """Write absorbed views to the database, then broadcast the counters of dirty tickets.
+    Returns the messages sent (for tests and benchmarks)."""
+    from realtime import events, publish
+    from tickets import selectors, services
+
+    interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"] if interval is None else interval
+    views = _take_views()
+    if views:
+        services.ticket_add_views(increments=views)
+    sent = []
+    dirty = _take_dirty(interval)
+    if not dirty:
+        return sent
+    for tid, counts in selectors.ticket_counters_many(dirty).items():
+        counts["views"] += pending_views(tid)
+        counts["watching"] = watching(tid)
+        message = events.envelope(type=events.TICKET_COUNTERS, ticket=tid, data=counts)
+        publish.send_to_groups([publish.ticket_group(tid)], message)
+        sent.append(message)
+    return sent
+
+
+_flusher_loops: set[int] = set()
+
+
+def ensure_flusher() -> None:
+    """Start the flusher on the running event loop once (each daphne process runs one)."""
+    loop = asyncio.get_running_loop()
+    if id(loop) in _flusher_loops:
+        return
+    _flusher_loops.add(id(loop))
+    loop.create_task(_run_flusher(), name="fixline-counters-flusher")
+
+
+async def _run_flusher() -> None:
+    from asgiref.sync import sync_to_async
+
+    interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"]
+    while True:
+        await asyncio.sleep(interval / 4)
+        try:
+            await sync_to_async(flush, thread_sensitive=False)()
+        except Exception:  # keep flushing after a transient database or Redis error
+            log.exception("counters flush failed")

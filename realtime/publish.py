@@ -1,0 +1,70 @@
+"""The one way out to the sockets. The write layer calls `publish_on_commit` inside its
+transaction; after commit, each event's envelope is serialised once and handed to the
+channel layer for every group that should see it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from realtime import events
+
+log = logging.getLogger(__name__)
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def feed_group(*, jurisdiction: str | None = None, event: str | None = None) -> str:
+    if event:
+        return f"feed.e.{event}"
+    if jurisdiction:
+        return f"feed.j.{jurisdiction}"
+    return "feed.all"
+
+
+MODERATION_GROUP = "moderation"
+
+
+def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
+    """Serialise once, send the same text to every group."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    text = json.dumps(message, separators=(",", ":"))
+    payload = {"type": "fixline.message", "text": text, "seq": message.get("seq")}
+    send = async_to_sync(layer.group_send)
+    for group in groups:
+        try:
+            send(group, payload)
+        except Exception:  # a broken layer must never break the write that already committed
+            log.exception("publishing to %s failed", group)
+
+
+def publish_ticket_event(
+    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = ()
+) -> None:
+    groups = [ticket_group(message["ticket"])]
+    if message["type"] in events.FEED_TYPES:
+        groups.append(feed_group())
+        for kind, slug in feed_scopes:
+            groups.append(feed_group(**{kind: slug}))
+    send_to_groups(groups, message)
+
+
+def publish_on_commit(
+    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = ()
+) -> None:
+    scopes = list(feed_scopes)
+    transaction.on_commit(lambda: publish_ticket_event(message, feed_scopes=scopes))
+
+
+def moderation_on_commit(message: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: send_to_groups([MODERATION_GROUP], message))

@@ -1,0 +1,39 @@
+"""`make test`: the whole suite on the embedded SQLite default, then again on a real
+PostgreSQL started here on loopback. Exit code 5 (no tests collected) is a failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.support.servers import Postgres
+
+
+def pytest(args: list[str], env: dict[str, str]) -> int:
+    started = time.monotonic()
+    code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    print(
+        f"--- pytest {' '.join(args)}: exit {code} in {time.monotonic() - started:.0f}s", flush=True
+    )
+    return code
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    code = pytest(["-m", "not postgres", *extra], base_env)
+    if code != 0:
+        return code or 1
+    pg = Postgres().start()
+    try:
+        env = {**base_env, "DATABASE_URL": pg.url, "FIXLINE_TEST_POSTGRES": "1"}
+        code = pytest(["-m", "not browser", *extra], env)
+    finally:
+        pg.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Ticket filters shared by the home page and the API (django-filter)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import EmergencyEvent, Jurisdiction, ServiceType, Ticket
+
+
+class BBoxField(forms.CharField):
+    """`minlong,minlat,maxlong,maxlat`, as Open311 and most map libraries write it."""
+
+    def to_python(self, value: Any) -> tuple[float, float, float, float] | None:
+        value = super().to_python(value)
+        if not value:
+            return None
+        parts = value.split(",")
+        if len(parts) != 4:
+            raise forms.ValidationError(_("bbox must be minlong,minlat,maxlong,maxlat."))
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            raise forms.ValidationError(_("bbox must hold four numbers.")) from None
+        if not all(math.isfinite(n) for n in nums):
+            raise forms.ValidationError(_("bbox must hold four finite numbers."))
+        min_long, min_lat, max_long, max_lat = nums
+        if not (-180 <= min_long <= 180 and -180 <= max_long <= 180):
+            raise forms.ValidationError(_("bbox longitudes must be between -180 and 180."))
+        if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+            raise forms.ValidationError(_("bbox latitudes must be between -90 and 90."))
+        if min_long > max_long or min_lat > max_lat:
+            raise forms.ValidationError(_("bbox minimums must not exceed its maximums."))
+        return min_long, min_lat, max_long, max_lat
+
+
+class BBoxFilter(django_filters.Filter):
+    field_class = BBoxField
+
+    def filter(self, qs: QuerySet[Ticket], value: Any) -> QuerySet[Ticket]:
+        if not value:
+            return qs
+        min_long, min_lat, max_long, max_lat = value
+        return qs.filter(long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat)
+
+
+def _jurisdiction_and_descendants(slug: str) -> list[int]:
+    parents = dict(Jurisdiction.objects.values_list("id", "parent_id"))
+    root = Jurisdiction.objects.filter(slug=slug).values_list("id", flat=True).first()
+    if root is None:
+        return []
+    result = []
+    for jid in parents:
+        node: int | None = jid
+        seen: set[int] = set()
+        while node is not None and node not in seen:
+            if node == root:
+                result.append(jid)
+                break
+            seen.add(node)
+            node = parents.get(node)
+    return result
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("Status"))
+    service_code = django_filters.ModelChoiceFilter(
+        field_name="service_type",
+        queryset=ServiceType.objects.all(),
+        to_field_name="code",
+        label=_("Type"),
+    )
+    jurisdiction = django_filters.CharFilter(method="filter_jurisdiction", label=_("Jurisdiction"))
+    event = django_filters.ModelChoiceFilter(
+        field_name="event",
+        queryset=EmergencyEvent.objects.all(),
+        to_field_name="slug",
+        label=_("Emergency event"),
+    )
+    bbox = BBoxFilter(label=_("Map area (minlong,minlat,maxlong,maxlat)"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Text"), max_length=200)
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Updated since")
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_jurisdiction(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        if not value:
+            return qs
+        return qs.filter(jurisdiction_id__in=_jurisdiction_and_descendants(value))
+
+    def filter_text(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        value = value.replace("\x00", "").strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(address__icontains=value)
+        )

@@ -1,0 +1,167 @@
+"""Who is acting. Every request gets an Actor: an account, an anonymous browser known by a
+signed long-lived cookie, or, for API callers with neither, a salted hash of the network
+address (salt rotated daily, raw addresses never stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from tickets.models import Identity, IpSalt
+
+COOKIE_SALT = "fixline.anon"
+_salt_cache: dict[date, str] = {}
+
+
+def todays_salt() -> str:
+    today = timezone.now().date()
+    cached = _salt_cache.get(today)
+    if cached:
+        return cached
+    salt_row, _created = IpSalt.objects.get_or_create(
+        day=today, defaults={"salt": secrets.token_hex(32)}
+    )
+    # Yesterday's hashes can no longer be recomputed from an address once its salt is gone.
+    IpSalt.objects.filter(day__lt=today).delete()
+    _salt_cache.clear()
+    _salt_cache[today] = salt_row.salt
+    return salt_row.salt
+
+
+def hash_ip(ip: str) -> str:
+    return hmac.new(todays_salt().encode(), ip.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def client_ip(request: HttpRequest) -> str:
+    if getattr(settings, "FIXLINE_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+@dataclass
+class Actor:
+    """The person behind a request, resolved to an Identity row only when something is written."""
+
+    user: object | None = None
+    anon_token: str | None = None
+    ip: str = ""
+    _identity: Identity | None = field(default=None, repr=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(self.user is not None and getattr(self.user, "is_authenticated", False))
+
+    @property
+    def kind(self) -> str:
+        if self.is_authenticated:
+            return Identity.Kind.ACCOUNT
+        if self.anon_token:
+            return Identity.Kind.ANONYMOUS
+        return Identity.Kind.NETWORK
+
+    @property
+    def ip_hash(self) -> str:
+        return hash_ip(self.ip) if self.ip else ""
+
+    @property
+    def key(self) -> str:
+        if self.is_authenticated:
+            return f"u:{self.user.pk}"  # type: ignore[attr-defined]
+        if self.anon_token:
+            return f"a:{self.anon_token}"
+        return f"n:{self.ip_hash}"
+
+    @property
+    def display_name(self) -> str:
+        if self.is_authenticated:
+            user = self.user
+            full = user.get_full_name()  # type: ignore[attr-defined]
+            return full or user.get_username()  # type: ignore[attr-defined]
+        return ""
+
+    def identity(self) -> Identity:
+        if self._identity is None:
+            self._identity = identity_for(self)
+        return self._identity
+
+
+def identity_for(actor: Actor) -> Identity:
+    key = actor.key
+    ip_hash = actor.ip_hash
+    now = timezone.now()
+    found = Identity.objects.filter(key=key).first()
+    if found is None:
+        try:
+            with transaction.atomic():
+                found = Identity.objects.create(
+                    key=key,
+                    kind=actor.kind,
+                    user=actor.user if actor.is_authenticated else None,
+                    last_ip_hash=ip_hash,
+                    last_seen_at=now,
+                )
+        except IntegrityError:  # created concurrently by the same person's other request
+            found = Identity.objects.get(key=key)
+    elif found.last_ip_hash != ip_hash and ip_hash:
+        Identity.objects.filter(pk=found.pk).update(last_ip_hash=ip_hash, last_seen_at=now)
+        found.last_ip_hash = ip_hash
+    return found
+
+
+def read_anon_cookie(request: HttpRequest) -> str | None:
+    name = settings.FIXLINE["ANON_COOKIE_NAME"]
+    if name not in request.COOKIES:
+        return None
+    try:
+        token = request.get_signed_cookie(name, salt=COOKIE_SALT)
+    except (signing.BadSignature, KeyError):
+        return None
+    return token if isinstance(token, str) and 16 <= len(token) <= 64 else None
+
+
+def actor_from_request(request: HttpRequest) -> Actor:
+    """Account first, then the browser's signed cookie, then the network address. Works on
+    Django and DRF requests alike (DRF's `user` includes token authentication)."""
+    user = getattr(request, "user", None)
+    token = getattr(request, "fixline_anon_token", None)
+    if token is None:
+        token = read_anon_cookie(request)
+    return Actor(user=user, anon_token=token, ip=client_ip(request))
+
+
+class IdentityMiddleware:
+    """Reads the anonymous-identity cookie and hands one to browsers that have none. A
+    request that came without the cookie is not yet that identity (an API client with no
+    cookie jar would otherwise be a new person on every call)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.fixline_anon_token = read_anon_cookie(request)  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if request.fixline_anon_token is None and not request.path.startswith(  # type: ignore[attr-defined]
+            ("/api/", "/open311/", "/static/")
+        ):
+            response.set_signed_cookie(
+                settings.FIXLINE["ANON_COOKIE_NAME"],
+                secrets.token_urlsafe(18),
+                salt=COOKIE_SALT,
+                max_age=settings.FIXLINE["ANON_COOKIE_MAX_AGE"],
+                httponly=True,
+                samesite="Lax",
+                secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+            )
+        return response

@@ -1,0 +1,100 @@
+"""Who may do what. Roles: anonymous visitor, citizen (any account), trusted volunteer
+(group), agent (member of jurisdictions, acting on them and their descendants), admin
+(superuser). Pure functions over the user; the write layer calls them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tickets.models import Jurisdiction, Ticket
+
+TRUSTED_VOLUNTEERS_GROUP = "Trusted volunteers"
+AGENTS_GROUP = "Agents"
+
+
+def is_account(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_admin(user: Any) -> bool:
+    return is_account(user) and bool(user.is_superuser)
+
+
+def _cached(user: Any, name: str, compute: Any) -> Any:
+    cache = user.__dict__.setdefault("_fixline_perm_cache", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def agent_jurisdiction_ids(user: Any) -> frozenset[int]:
+    """Jurisdictions an agent acts on: those they belong to, and every descendant."""
+    if not is_account(user):
+        return frozenset()
+
+    def compute() -> frozenset[int]:
+        direct = set(user.agent_of.values_list("id", flat=True))
+        if not direct:
+            return frozenset()
+        parents = dict(Jurisdiction.objects.values_list("id", "parent_id"))
+        result = set()
+        for jid in parents:
+            node: int | None = jid
+            seen: set[int] = set()
+            while node is not None and node not in seen:
+                if node in direct:
+                    result.add(jid)
+                    break
+                seen.add(node)
+                node = parents.get(node)
+        return frozenset(result)
+
+    return _cached(user, "agent_jurisdictions", compute)
+
+
+def is_agent(user: Any) -> bool:
+    return bool(agent_jurisdiction_ids(user))
+
+
+def is_agent_for(user: Any, jurisdiction_id: int) -> bool:
+    return is_admin(user) or jurisdiction_id in agent_jurisdiction_ids(user)
+
+
+def is_trusted_volunteer(user: Any) -> bool:
+    if not is_account(user):
+        return False
+    return _cached(
+        user,
+        "trusted",
+        lambda: user.groups.filter(name=TRUSTED_VOLUNTEERS_GROUP).exists(),
+    )
+
+
+def is_moderator(user: Any) -> bool:
+    return is_admin(user) or is_agent(user) or is_trusted_volunteer(user)
+
+
+def is_exempt_from_rate_limits(user: Any) -> bool:
+    return is_admin(user) or is_agent(user)
+
+
+def can_acknowledge_or_close(user: Any, ticket: Ticket) -> bool:
+    return is_agent_for(user, ticket.jurisdiction_id)
+
+
+def can_reopen(user: Any, identity_id: int | None, ticket: Ticket) -> bool:
+    """The reporter (even anonymous) or any citizen with an account."""
+    return is_account(user) or (identity_id is not None and identity_id == ticket.reporter_id)
+
+
+def allowed_actions(user: Any, identity_id: int | None, ticket: Ticket) -> list[str]:
+    """The transitions this person may use on this ticket now (for buttons)."""
+    actions = []
+    agent = can_acknowledge_or_close(user, ticket)
+    if agent and ticket.status == Ticket.Status.OPEN:
+        actions.append("acknowledge")
+    if agent and ticket.status in (Ticket.Status.OPEN, Ticket.Status.ACKNOWLEDGED):
+        actions.append("close")
+    if ticket.status == Ticket.Status.CLOSED and can_reopen(user, identity_id, ticket):
+        actions.append("reopen")
+    return actions

@@ -1,0 +1,57 @@
+"""Public representations of tickets and comments: what anyone may see. Used by the event
+log, the API and the pages, so private fields can only leak through one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.html import linebreaks, urlize
+
+from realtime.events import iso
+from tickets.models import Comment, Ticket
+
+
+def render_body(text: str) -> str:
+    """Plain text to safe HTML: escaped, URLs turned into nofollow links, paragraphs kept."""
+    return linebreaks(urlize(text, nofollow=True, autoescape=True), autoescape=False)
+
+
+def comment_public(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "ticket": comment.ticket_id,
+        "body": comment.body,
+        "body_html": render_body(comment.body),
+        "author": comment.public_author,
+        "official": comment.official,
+        "created_at": iso(comment.created_at),
+    }
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.pk,
+        "title": ticket.title,
+        "description": ticket.description,
+        "status": ticket.status,
+        "service_code": ticket.service_type.code,
+        "service_name": ticket.service_type.name,
+        "jurisdiction": ticket.jurisdiction.slug,
+        "event": ticket.event.slug if ticket.event_id else None,
+        "lat": ticket.lat,
+        "long": ticket.long,
+        "address": ticket.address,
+        "reporter": ticket.public_reporter,
+        "url": ticket.get_absolute_url(),
+        "created_at": iso(ticket.created_at),
+    }
+
+
+def ticket_counters(ticket: Ticket, *, watching: int = 0) -> dict[str, int]:
+    return {
+        "views": ticket.views,
+        "followers": ticket.followers,
+        "votes": ticket.votes,
+        "thanks": ticket.thanks,
+        "watching": watching,
+    }

@@ -1,0 +1,71 @@
+"""Reads that matter: what a given viewer may see, the event log, similar reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from tickets import geo, permissions
+from tickets.models import Comment, ServiceType, Ticket, TicketEvent
+
+EVENTS_PAGE_MAX = 500
+
+
+def ticket_list() -> QuerySet[Ticket]:
+    return Ticket.objects.select_related("service_type", "jurisdiction", "event")
+
+
+def ticket_get(ticket_id: Any) -> Ticket | None:
+    try:
+        return ticket_list().get(pk=int(ticket_id))
+    except (Ticket.DoesNotExist, ValueError, TypeError, OverflowError):
+        return None
+
+
+def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> QuerySet[Comment]:
+    """Visible comments, oldest first; their own held/hidden/shadowed comments for an author;
+    everything, marked, for moderators."""
+    qs = ticket.comments.select_related("author")
+    if permissions.is_moderator(user):
+        return qs
+    public = Q(visibility=Comment.Visibility.VISIBLE, shadow=False)
+    if identity_id is not None:
+        return qs.filter(public | Q(author_id=identity_id))
+    return qs.filter(public)
+
+
+def events_since(ticket_id: int, since: int, *, limit: int = EVENTS_PAGE_MAX) -> list[TicketEvent]:
+    return list(
+        TicketEvent.objects.filter(ticket_id=ticket_id, seq__gt=since).order_by("seq")[:limit]
+    )
+
+
+def ticket_counters_many(ticket_ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = Ticket.objects.filter(pk__in=ticket_ids).values(
+        "id", "views", "followers", "votes", "thanks"
+    )
+    return {row.pop("id"): {**row, "watching": 0} for row in rows}
+
+
+def similar_open_tickets(
+    *, service_type: ServiceType, lat: float, long: float, exclude_id: int | None = None
+) -> list[Ticket]:
+    """Open tickets of the same type within the configured radius (250 m), nearest first."""
+    radius = settings.FIXLINE["SIMILAR_RADIUS_METERS"]
+    min_lat, min_long, max_lat, max_long = geo.bbox_around(lat, long, radius)
+    candidates = Ticket.objects.filter(
+        service_type=service_type,
+        status__in=[Ticket.Status.OPEN, Ticket.Status.ACKNOWLEDGED],
+        lat__gte=min_lat,
+        lat__lte=max_lat,
+        long__gte=min_long,
+        long__lte=max_long,
+    ).exclude(pk=exclude_id)
+    near = [(geo.distance_m(lat, long, t.lat, t.long), t) for t in candidates]
+    return [t for d, t in sorted(near, key=lambda p: p[0]) if d <= radius]
+
+
+def service_types_at(jurisdiction_ids: list[int]) -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(active=True, jurisdiction_id__in=jurisdiction_ids)
