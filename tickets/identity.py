@@ -142,22 +142,27 @@ def actor_from_request(request: HttpRequest) -> Actor:
 
 
 class IdentityMiddleware:
-    """Reads the anonymous-identity cookie and hands one to browsers that have none. A
-    request that came without the cookie is not yet that identity (an API client with no
-    cookie jar would otherwise be a new person on every call)."""
+    """Reads the anonymous-identity cookie and gives browsers that have none a new one on
+    page loads. API and Open311 calls never get one: a client with no cookie jar would be a
+    new person on every call, so without a cookie it is known by token or network address."""
+
+    EXEMPT_PREFIXES = ("/api/", "/open311/", "/static/", "/embed/", "/ws/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.fixline_anon_token = read_anon_cookie(request)  # type: ignore[attr-defined]
+        token = read_anon_cookie(request)
+        issue = token is None and not request.path.startswith(self.EXEMPT_PREFIXES)
+        if issue:
+            token = secrets.token_urlsafe(18)
+        request.fixline_anon_token = token  # type: ignore[attr-defined]
+        request.fixline_anon_token_is_new = issue  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if request.fixline_anon_token is None and not request.path.startswith(  # type: ignore[attr-defined]
-            ("/api/", "/open311/", "/static/")
-        ):
+        if issue:
             response.set_signed_cookie(
                 settings.FIXLINE["ANON_COOKIE_NAME"],
-                secrets.token_urlsafe(18),
+                token,
                 salt=COOKIE_SALT,
                 max_age=settings.FIXLINE["ANON_COOKIE_MAX_AGE"],
                 httponly=True,
