@@ -142,6 +142,8 @@ else:
             "NAME": VAR_DIR / "fixline.sqlite3",
             # Writers wait for each other instead of failing with "database is locked".
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not shared-cache memory, so threaded tests lock the way production does.
+            "TEST": {"NAME": VAR_DIR / f"test-fixline-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -163,7 +165,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "realtime.layers.FixlineInMemoryChannelLayer",
+            "CONFIG": {"capacity": 10_000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,6 +196,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # WhiteNoise serves static files from daphne; finders let a fresh clone run without
 # collectstatic (production runs collectstatic, see docs/deploy.md).
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail: files under var/mail/ unless configured -------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")

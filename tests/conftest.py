@@ -23,6 +23,11 @@ OUTSIDE_POINT = {"lat": 48.85, "long": 2.35}  # Paris: no jurisdiction here
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_state() -> Any:
     cache.clear()
     counters.reset_for_tests()

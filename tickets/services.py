@@ -411,8 +411,8 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = 
             raise NotAllowed(_("You may not %(action)s this ticket.") % {"action": action})
         if ticket.status not in sources:
             raise Conflict(
-                _("A ticket that is %(status)s cannot be %(action)sd.")
-                % {"status": ticket.status, "action": action.removesuffix("e")}
+                _("This ticket is %(status)s: “%(action)s” is not possible now.")
+                % {"status": ticket.get_status_display(), "action": action}
             )
         if action == "reopen" and not note:
             raise InvalidInput(_("Say why the ticket should be reopened."), field="note")
