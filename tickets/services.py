@@ -602,3 +602,12 @@ def ticket_add_views(*, increments: dict[int, int]) -> None:
         for ticket_id, n in sorted(increments.items()):
             if n > 0:
                 Ticket.objects.filter(pk=ticket_id).update(views=F("views") + n)
+
+
+def ticket_record_event(*, ticket_id: int, type: str, data: dict[str, Any]) -> TicketEvent:
+    """Append a durable event written by another app's change (moderation's offers). Call it
+    inside the caller's transaction, so the change and its event commit together."""
+    if type not in events.DURABLE_TYPES:
+        raise ValueError(f"{type} is not a durable event type")
+    ticket = _lock_ticket(ticket_id)
+    return _append_event(ticket, type, data, at=timezone.now())
