@@ -96,6 +96,20 @@ def _rate_limit(actor: Actor, scope: str, *, override: tuple[int, int] | None = 
         ratelimit.hit(scope=f"{scope}:ip", key=actor.ip_hash, limit=limit * 5, window=window)
 
 
+# --- Event listeners ----------------------------------------------------------------------------
+# Other apps (notifications, moderation's feed) react to durable events without `tickets`
+# importing them: a listener is called inside the writing transaction with the new event row,
+# so it can enqueue work with transaction.on_commit and never sees a rolled-back change.
+
+EventListener = Callable[[TicketEvent], None]
+_event_listeners: list[EventListener] = []
+
+
+def register_event_listener(listener: EventListener) -> None:
+    if listener not in _event_listeners:
+        _event_listeners.append(listener)
+
+
 # --- Validation helpers ------------------------------------------------------------------------
 
 
@@ -234,6 +248,8 @@ def _append_event(ticket: Ticket, type: str, data: dict[str, Any], *, at: dateti
     message = events.envelope(type=type, ticket=ticket.pk, seq=row.seq, at=at, data=data)
     scopes = _feed_scopes(ticket) if type in events.FEED_TYPES else []
     publish.publish_on_commit(message, feed_scopes=scopes)
+    for listener in _event_listeners:
+        listener(row)
     return row
 
 
