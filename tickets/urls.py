@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tickets import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tickets/new/", views.ticket_new, name="ticket-new"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
+    path("tickets/<int:pk>/comment/", views.ticket_comment, name="ticket-comment"),
+    path("tickets/<int:pk>/react/", views.ticket_react, name="ticket-react"),
+    path("tickets/<int:pk>/transition/", views.ticket_transition, name="ticket-transition"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+]

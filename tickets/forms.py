@@ -1,0 +1,120 @@
+"""Forms of the pages. They only shape and display input: the rules (lengths, routing, custom
+questions, permissions) live in `tickets.services`, whose errors are attached back here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from tickets import services
+from tickets.models import ServiceQuestion, ServiceType
+
+
+def grouped_service_choices() -> list[tuple[str, Any]]:
+    """Active request types, grouped (`<optgroup>`), read from the database on every request so
+    that edits in the admin apply at once."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for stype in ServiceType.objects.filter(active=True).order_by("group", "name"):
+        groups.setdefault(stype.group or str(_("Other")), []).append((stype.code, stype.name))
+    return [("", _("Choose a type…")), *groups.items()]
+
+
+class ReportForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=services.TITLE_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("A short summary, e.g. “Deep pothole in front of 120 Harbour St”."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=services.DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    service_code = forms.ChoiceField(label=_("Type of problem"), choices=())
+    lat = forms.CharField(
+        label=_("Latitude"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    long = forms.CharField(
+        label=_("Longitude"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"), max_length=services.ADDRESS_MAX, required=False
+    )
+    anonymous = forms.BooleanField(
+        label=_("Report anonymously"),
+        required=False,
+        help_text=_("Your name is not shown on the public page."),
+    )
+    display_name = forms.CharField(
+        label=_("Name shown publicly"), max_length=services.DISPLAY_NAME_MAX, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_code"].choices = grouped_service_choices()
+
+
+def question_inputs(stype: ServiceType, data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    """What the template needs to draw the custom questions of one type."""
+    rows = []
+    for question in stype.questions.all():
+        name = f"answer-{question.code}"
+        values = [str(v) for v in data.getlist(name)] if data is not None else []
+        rows.append(
+            {
+                "q": question,
+                "name": name,
+                "id": f"id_{name}-{stype.code}",
+                "values": values,
+                "value": values[0] if values else "",
+                "error": errors.get(question.code, ""),
+                "multi": question.datatype == ServiceQuestion.Datatype.MULTI,
+                "single": question.datatype == ServiceQuestion.Datatype.SINGLE,
+                "input_type": {
+                    ServiceQuestion.Datatype.NUMBER: "number",
+                    ServiceQuestion.Datatype.DATETIME: "datetime-local",
+                }.get(question.datatype, "text"),
+                "long_text": question.datatype == ServiceQuestion.Datatype.TEXT,
+            }
+        )
+    return rows
+
+
+def answers_from_post(stype: ServiceType | None, data: Any) -> dict[str, Any]:
+    """The answers dict for `services.ticket_create`, from inputs named `answer-<code>`."""
+    if stype is None:
+        return {}
+    answers: dict[str, Any] = {}
+    for question in stype.questions.all():
+        name = f"answer-{question.code}"
+        if question.datatype == ServiceQuestion.Datatype.MULTI:
+            values = [v for v in data.getlist(name) if v != ""]
+            if values:
+                answers[question.code] = values
+        else:
+            value = data.get(name, "")
+            if value.strip():
+                answers[question.code] = value.strip()
+    return answers
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Optional: used to send you updates on the tickets you follow."),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
