@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections import defaultdict
 from functools import cache
 from typing import Any
@@ -27,6 +28,9 @@ _pending_views: dict[int, int] = defaultdict(int)
 _dirty: set[int] = set()
 _last_sent: dict[int, float] = {}
 _watchers: dict[int, dict[str, float]] = defaultdict(dict)
+# Sockets served by this process: their presence entries are refreshed by the flusher's
+# heartbeat, so a crashed process's sockets expire after PRESENCE_TTL_SECONDS.
+_local: dict[int, set[str]] = defaultdict(set)
 
 PREFIX = "fixline:counters:"
 
@@ -47,6 +51,7 @@ def reset_for_tests() -> None:
         _dirty.clear()
         _last_sent.clear()
         _watchers.clear()
+        _local.clear()
     _redis.cache_clear()
 
 
@@ -90,6 +95,8 @@ def pending_views(ticket_id: int) -> int:
 
 def watch(ticket_id: int, channel_name: str) -> None:
     """A socket joined (or sent its heartbeat)."""
+    with _lock:
+        _local[ticket_id].add(channel_name)
     expires = time.time() + settings.FIXLINE["PRESENCE_TTL_SECONDS"]
     r = _redis()
     if r is not None:
@@ -105,6 +112,12 @@ def watch(ticket_id: int, channel_name: str) -> None:
 
 
 def unwatch(ticket_id: int, channel_name: str) -> None:
+    with _lock:
+        local = _local.get(ticket_id)
+        if local is not None:
+            local.discard(channel_name)
+            if not local:
+                del _local[ticket_id]
     r = _redis()
     if r is not None:
         pipe = r.pipeline()
@@ -115,6 +128,30 @@ def unwatch(ticket_id: int, channel_name: str) -> None:
         with _lock:
             _watchers[ticket_id].pop(channel_name, None)
             _dirty.add(ticket_id)
+
+
+def heartbeat() -> None:
+    """Refresh the presence of every socket this process serves, in one round trip."""
+    with _lock:
+        local = {tid: list(names) for tid, names in _local.items() if names}
+    if not local:
+        return
+    ttl = settings.FIXLINE["PRESENCE_TTL_SECONDS"]
+    expires = time.time() + ttl
+    r = _redis()
+    if r is not None:
+        pipe = r.pipeline(transaction=False)
+        for tid, names in local.items():
+            pipe.zadd(f"{PREFIX}watch:{tid}", dict.fromkeys(names, expires))
+            pipe.expire(f"{PREFIX}watch:{tid}", ttl * 2)
+            # Entries of crashed processes fall out of the count; drop them for good.
+            pipe.zremrangebyscore(f"{PREFIX}watch:{tid}", "-inf", time.time())
+        pipe.execute()
+    else:
+        with _lock:
+            for tid, names in local.items():
+                for name in names:
+                    _watchers[tid][name] = expires
 
 
 def watching(ticket_id: int) -> int:
@@ -168,6 +205,18 @@ def _take_dirty(interval: float) -> list[int]:
     return ready
 
 
+def snapshot(ticket_id: int) -> dict[str, int] | None:
+    """Current counters of one ticket, as in `hello` and `ticket.counters`; None if unknown."""
+    from tickets import selectors
+
+    counts = selectors.ticket_counters_many([ticket_id]).get(ticket_id)
+    if counts is None:
+        return None
+    counts["views"] += pending_views(ticket_id)
+    counts["watching"] = watching(ticket_id)
+    return counts
+
+
 def flush(interval: float | None = None) -> list[dict[str, Any]]:
     """Write absorbed views to the database, then broadcast the counters of dirty tickets.
     Returns the messages sent (for tests and benchmarks)."""
@@ -191,25 +240,42 @@ def flush(interval: float | None = None) -> list[dict[str, Any]]:
     return sent
 
 
-_flusher_loops: set[int] = set()
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def ensure_flusher() -> None:
     """Start the flusher on the running event loop once (each daphne process runs one)."""
     loop = asyncio.get_running_loop()
-    if id(loop) in _flusher_loops:
+    task = _flushers.get(loop)
+    if task is not None and not task.done():
         return
-    _flusher_loops.add(id(loop))
-    loop.create_task(_run_flusher(), name="fixline-counters-flusher")
+    _flushers[loop] = loop.create_task(_run_flusher(), name="fixline-counters-flusher")
 
 
 async def _run_flusher() -> None:
     from asgiref.sync import sync_to_async
+    from django.db import close_old_connections
+
+    def flush_once(beat: bool) -> None:
+        close_old_connections()
+        try:
+            if beat:
+                heartbeat()
+            flush()
+        finally:
+            close_old_connections()
 
     interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"]
+    beat_every = settings.FIXLINE["PRESENCE_TTL_SECONDS"] / 3
+    last_beat = time.monotonic()
     while True:
         await asyncio.sleep(interval / 4)
+        beat = time.monotonic() - last_beat >= beat_every
+        if beat:
+            last_beat = time.monotonic()
         try:
-            await sync_to_async(flush, thread_sensitive=False)()
+            await sync_to_async(flush_once, thread_sensitive=False)(beat)
         except Exception:  # keep flushing after a transient database or Redis error
             log.exception("counters flush failed")

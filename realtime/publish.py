@@ -34,16 +34,18 @@ MODERATION_GROUP = "moderation"
 
 
 def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
-    """Serialise once, send the same text to every group."""
+    """Serialise once, send the same text to every group. The group name travels with the
+    message so that a process's single fan-out subscription (`realtime.layers.Fanout`) knows
+    which local sockets it is for."""
     layer = get_channel_layer()
     if layer is None:
         return
-    text = json.dumps(message, separators=(",", ":"))
-    payload = {"type": "fixline.message", "text": text, "seq": message.get("seq")}
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    seq = message.get("seq")
     send = async_to_sync(layer.group_send)
     for group in groups:
         try:
-            send(group, payload)
+            send(group, {"type": "fixline.message", "text": text, "seq": seq, "group": group})
         except Exception:  # a broken layer must never break the write that already committed
             log.exception("publishing to %s failed", group)
 
