@@ -1,0 +1,344 @@
+/* Fixline: the ticket page, live. No build step, no dependencies.
+ *
+ * Connects to /ws/tickets/<id>/?since=<seq the page was rendered at>, renders durable events
+ * (comments, hides, restores, status changes) and counters in place, and keeps
+ * [data-testid=live-state] at connecting / live / offline. Every durable event carries a
+ * per-ticket seq: the last one seen is kept, events at or below it are ignored (dedupe), and a
+ * reconnect resumes with since=<last seq>, so nothing is missed and nothing shows twice.
+ * Reconnects back off exponentially with jitter; after repeated failures it polls
+ * GET /api/v1/tickets/<id>/events/?since=N instead, and keeps trying the socket now and then.
+ * The comment form posts through the API without a reload; the comment then appears once,
+ * through its event.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("ticket");
+  if (!root || !root.dataset.ticketId) return;
+
+  var ticketId = root.dataset.ticketId;
+  var lastSeq = parseInt(root.dataset.seq || "0", 10) || 0;
+  var fr = (document.documentElement.lang || "en").toLowerCase().indexOf("fr") === 0;
+  var T = fr
+    ? { open: "Ouvert", acknowledged: "Pris en charge", closed: "Fermé", official: "Officiel",
+        held: "En attente de modération", newComment: "Nouveau commentaire de ",
+        status: "Nouveau statut : ", failed: "Le commentaire n'a pas pu être publié.",
+        connecting: "Connexion…", live: "En direct", offline: "Hors ligne" }
+    : { open: "Open", acknowledged: "Acknowledged", closed: "Closed", official: "Official",
+        held: "Awaiting review", newComment: "New comment from ",
+        status: "Status is now: ", failed: "The comment could not be posted.",
+        connecting: "Connecting…", live: "Live", offline: "Offline" };
+
+  function q(testid) { return document.querySelector('[data-testid="' + testid + '"]'); }
+
+  // --- live-state indicator ------------------------------------------------------------------
+  var stateEl = q("live-state");
+  function setState(state) {
+    if (!stateEl) return;
+    stateEl.setAttribute("data-state", state);
+    var label = stateEl.querySelector("[data-live-label]") || stateEl;
+    var key = "label" + state.charAt(0).toUpperCase() + state.slice(1);
+    label.textContent = stateEl.dataset[key] || T[state];
+    stateEl.title = label.textContent;
+  }
+
+  var announcer = document.getElementById("ticket-announcer") || q("announcer") ||
+    document.querySelector("[aria-live]:not([data-testid=live-state])");
+  function announce(text) {
+    if (!announcer) return;
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  // --- rendering -------------------------------------------------------------------------------
+  var list = q("comment-list");
+
+  function commentItem(data) {
+    var li = document.createElement("li");
+    li.className = "comment" + (data.official ? " comment-official" : "");
+    li.id = "comment-" + data.id;
+    li.setAttribute("data-testid", "comment");
+    li.setAttribute("data-comment-id", String(data.id));
+    var head = document.createElement("div");
+    head.className = "comment-head";
+    var author = document.createElement("span");
+    author.className = "comment-author";
+    author.textContent = data.author;
+    head.appendChild(author);
+    if (data.official) {
+      var badge = document.createElement("span");
+      badge.className = "badge badge-official";
+      badge.setAttribute("data-testid", "official-badge");
+      badge.textContent = T.official;
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(badge);
+    }
+    var time = document.createElement("time");
+    time.className = "comment-time";
+    time.setAttribute("datetime", data.created_at);
+    try { time.textContent = new Date(data.created_at).toLocaleString(document.documentElement.lang || undefined); }
+    catch (e) { time.textContent = data.created_at; }
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(time);
+    var body = document.createElement("div");
+    body.className = "comment-body";
+    body.innerHTML = data.body_html; // rendered and escaped by the server (same as the page)
+    li.appendChild(head);
+    li.appendChild(body);
+    return li;
+  }
+
+  function findComment(id) {
+    return list && list.querySelector('[data-comment-id="' + id + '"]');
+  }
+
+  function emptyNote() {
+    var empty = document.querySelector("[data-empty-comments]");
+    if (empty && list) empty.hidden = list.children.length > 0;
+  }
+
+  function showComment(data, announceIt) {
+    if (!list) return;
+    var existing = findComment(data.id);
+    var li = commentItem(data);
+    if (existing) {
+      existing.replaceWith(li);
+    } else {
+      // Keep ticket order (ids grow with time); most arrive at the end.
+      var after = null;
+      for (var i = list.children.length - 1; i >= 0; i--) {
+        var other = parseInt(list.children[i].getAttribute("data-comment-id") || "0", 10);
+        if (other < data.id) break;
+        after = list.children[i];
+      }
+      list.insertBefore(li, after);
+      if (announceIt) announce(T.newComment + data.author);
+    }
+    emptyNote();
+  }
+
+  function setStatus(status) {
+    var el = q("ticket-status");
+    root.setAttribute("data-status", status);
+    if (!el) return;
+    el.setAttribute("data-status", status);
+    el.className = "badge badge-" + status;
+    el.textContent = T[status] || status;
+  }
+
+  function refreshActions() {
+    // The transition buttons depend on the status and the viewer: take them from a fresh copy
+    // of this page (optional nicety; the status itself is already updated).
+    var actions = document.getElementById("actions");
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("actions");
+        if (actions && fresh) actions.replaceWith(fresh);
+        else if (actions) actions.remove();
+      })
+      .catch(function () {});
+  }
+
+  function setCounters(data) {
+    ["views", "followers", "votes", "thanks", "watching"].forEach(function (k) {
+      if (typeof data[k] !== "number") return;
+      var el = document.querySelector('[data-counter="' + k + '"]');
+      if (el) el.textContent = String(data[k]);
+    });
+  }
+
+  function handle(msg, live) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "hello" || msg.type === "ticket.counters") {
+      setCounters(msg.data || {});
+      return;
+    }
+    if (typeof msg.seq !== "number") return; // pong, error
+    if (msg.seq <= lastSeq) return; // seen already (replay/live seam, reconnects, polling)
+    lastSeq = msg.seq;
+    root.dataset.seq = String(lastSeq);
+    var data = msg.data || {};
+    switch (msg.type) {
+      case "comment.created":
+      case "comment.restored":
+        showComment(data, live && msg.type === "comment.created");
+        break;
+      case "comment.hidden":
+        var li = findComment(data.id);
+        if (li) li.remove();
+        emptyNote();
+        break;
+      case "ticket.status_changed":
+        setStatus(data.to);
+        if (live) announce(T.status + (T[data.to] || data.to));
+        refreshActions();
+        break;
+    }
+  }
+
+  // --- socket, backoff, polling fallback -----------------------------------------------------
+  var socket = null;
+  var failures = 0; // consecutive connections that never went live
+  var pollTimer = null;
+  var retryTimer = null;
+  var POLL_AFTER = 3; // failures before polling starts
+  var stopped = false;
+
+  function backoff(n) {
+    var base = Math.min(30000, 500 * Math.pow(2, n));
+    return base / 2 + Math.random() * base / 2; // "equal jitter"
+  }
+
+  function wsUrl() {
+    var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return proto + "//" + window.location.host + "/ws/tickets/" + ticketId + "/?since=" + lastSeq;
+  }
+
+  function connect() {
+    if (stopped) return;
+    retryTimer = null;
+    if (!pollTimer) setState("connecting");
+    var opened = false;
+    var ws;
+    try { ws = new WebSocket(wsUrl()); } catch (e) { scheduleReconnect(); return; }
+    socket = ws;
+    var heartbeat = null;
+    ws.onmessage = function (ev) {
+      var msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (msg.type === "hello") {
+        opened = true;
+        failures = 0;
+        stopPolling();
+        setState("live");
+      }
+      handle(msg, opened);
+    };
+    ws.onopen = function () {
+      heartbeat = setInterval(function () {
+        if (ws.readyState === 1) ws.send('{"type":"ping"}');
+      }, 25000);
+    };
+    ws.onclose = function (ev) {
+      if (heartbeat) clearInterval(heartbeat);
+      if (socket === ws) socket = null;
+      if (ev.code === 4404) { stopped = true; setState("offline"); return; }
+      if (!opened) failures += 1;
+      scheduleReconnect();
+    };
+    ws.onerror = function () { /* onclose follows */ };
+  }
+
+  function scheduleReconnect() {
+    if (stopped || retryTimer) return;
+    if (failures >= POLL_AFTER) startPolling();
+    else setState("offline");
+    retryTimer = setTimeout(connect, backoff(failures));
+  }
+
+  function poll() {
+    return fetch("/api/v1/tickets/" + ticketId + "/events/?since=" + lastSeq, {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (items) {
+        if (!Array.isArray(items)) return;
+        items.forEach(function (m) { handle(m, true); });
+        if (pollTimer) setState("live");
+        if (items.length >= 500) return poll(); // more pages
+      })
+      .catch(function () { if (pollTimer) setState("offline"); });
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    pollTimer = setInterval(poll, 3000);
+    poll();
+  }
+
+  function stopPolling() {
+    if (!pollTimer) return;
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  // Reconnect at once when the network or the tab comes back.
+  window.addEventListener("online", function () {
+    if (!socket && !stopped) { if (retryTimer) clearTimeout(retryTimer); retryTimer = null; connect(); }
+  });
+
+  // --- comment form ----------------------------------------------------------------------------
+  var form = q("comment-form");
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    return input ? input.value : "";
+  }
+
+  function formMessage(text, kind) {
+    var note = form.querySelector("[data-form-message]");
+    if (!note) {
+      note = document.createElement("p");
+      note.setAttribute("data-form-message", "");
+      note.setAttribute("role", "status");
+      form.appendChild(note);
+    }
+    note.className = "form-message" + (kind ? " form-message-" + kind : "");
+    note.textContent = text;
+  }
+
+  if (form && window.fetch) {
+    form.addEventListener("submit", function (ev) {
+      var textarea = form.querySelector('textarea[name="body"]');
+      if (!textarea) return;
+      ev.preventDefault();
+      var body = textarea.value;
+      if (!body.trim()) return;
+      var button = form.querySelector('[type="submit"]');
+      if (button) button.disabled = true;
+      fetch("/api/v1/tickets/" + ticketId + "/comments/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ body: body })
+      })
+        .then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (data) { return { status: r.status, data: data }; });
+        })
+        .then(function (res) {
+          if (res.status === 201) {
+            textarea.value = "";
+            formMessage("", "");
+            // The comment shows through its event; if the socket is down, fetch it now.
+            if (!socket) poll();
+          } else if (res.status === 202) {
+            textarea.value = "";
+            var li = commentItem({
+              id: res.data.id || 0, author: res.data.author || "", official: false,
+              body_html: res.data.body_html || "", created_at: res.data.created_at || new Date().toISOString()
+            });
+            if (!res.data.body_html) li.querySelector(".comment-body").textContent = body;
+            li.classList.add("comment-moderated");
+            var badge = document.createElement("span");
+            badge.className = "badge badge-held";
+            badge.textContent = T.held;
+            li.querySelector(".comment-head").appendChild(badge);
+            if (list) list.appendChild(li);
+            emptyNote();
+            formMessage(T.held, "info");
+          } else {
+            var detail = (res.data && (res.data.detail || (res.data.body && res.data.body[0]))) || T.failed;
+            formMessage(String(detail), "error");
+          }
+        })
+        .catch(function () { formMessage(T.failed, "error"); })
+        .then(function () { if (button) button.disabled = false; });
+    });
+  }
+
+  connect();
+})();
