@@ -170,7 +170,7 @@ def home(request: HttpRequest) -> HttpResponse:
         choices=[("", _("All jurisdictions"))]
         + [(j.slug, j.name) for j in Jurisdiction.objects.order_by("name")]
     )
-    form.fields["status"].choices = [("", _("Any status")), *Ticket.Status.choices]
+    form.fields["status"].empty_label = _("Any status")
     form.fields["service_code"].empty_label = _("Any type")
     form.fields["updated_since"].widget = django_forms.TextInput(
         attrs={"placeholder": "2025-01-31T08:00", "inputmode": "numeric"}
