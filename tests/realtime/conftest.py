@@ -29,8 +29,9 @@ def _fresh_layer() -> Any:
     channel_layers.backends.clear()
 
 
-@pytest.fixture(autouse=True)
-async def _stop_background_tasks() -> Any:
+@pytest.fixture
+async def stop_background_tasks() -> Any:
+    """Cancel the fan-out and flusher tasks the test's event loop started."""
     yield
     current = asyncio.current_task()
     tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]

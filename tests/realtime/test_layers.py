@@ -10,6 +10,8 @@ import pytest
 
 from realtime.layers import Fanout, FixlineInMemoryChannelLayer
 
+pytestmark = pytest.mark.usefixtures("stop_background_tasks")
+
 
 async def test_group_send_reaches_members_and_sweeps_rarely(monkeypatch: Any) -> None:
     layer = FixlineInMemoryChannelLayer(sweep_interval=60, expiry=60)

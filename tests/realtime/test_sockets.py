@@ -32,7 +32,10 @@ from tests.realtime.conftest import (
 from tickets import selectors, services
 from tickets.models import Comment, Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("stop_background_tasks"),
+]
 
 
 @pytest.fixture
