@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        # Sanctions apply to every way of posting, without `tickets` importing `moderation`.
+        from moderation import services
+        from tickets import services as ticket_services
+
+        ticket_services.register_posting_policy(services.posting_policy)
+        ticket_services.register_comment_listener(services.on_comment_created)

@@ -289,6 +289,19 @@ FIXLINE = {
     "COUNTERS_FLUSH_SECONDS": 1.0,
     "PRESENCE_TTL_SECONDS": 60,
     "FOLLOWS_DEFAULT_FOR_REPORTER": True,
+    # Flags are weighted by who flags; a comment is hidden once its open flags reach the
+    # threshold (default: three distinct anonymous people, or one trusted volunteer).
+    "MODERATION": {
+        "FLAG_WEIGHTS": {
+            "anonymous": 1.0,
+            "citizen": 1.0,
+            "trusted": 3.0,
+            "agent": 3.0,
+            "admin": 3.0,
+            "sanctioned": 0.0,
+        },
+        "HIDE_THRESHOLD": 3.0,
+    },
 }
 
 LOGGING = {

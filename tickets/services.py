@@ -84,6 +84,17 @@ def _posting_decision(
     return decision
 
 
+# Moderation also watches every new comment (its live feed); listeners are called with the
+# comment inside the creating transaction, so they can publish with `transaction.on_commit`.
+CommentListener = Callable[[Comment], None]
+_comment_listeners: list[CommentListener] = []
+
+
+def register_comment_listener(listener: CommentListener) -> None:
+    if listener not in _comment_listeners:
+        _comment_listeners.append(listener)
+
+
 def _rate_limit(actor: Actor, scope: str, *, override: tuple[int, int] | None = None) -> None:
     if permissions.is_exempt_from_rate_limits(actor.user):
         return
@@ -517,6 +528,8 @@ def comment_create(*, actor: Actor, ticket_id: int, body: Any) -> Comment:
         )
         if comment.visibility == Comment.Visibility.VISIBLE and not comment.shadow:
             _append_event(ticket, events.COMMENT_CREATED, comment_public(comment), at=now)
+        for listener in _comment_listeners:
+            listener(comment)
     return comment
 
 

@@ -1,0 +1,10 @@
+"""Moderation pages: the moderators' live dashboard and an emergency event's public page."""
+
+from django.urls import path
+
+from moderation import views
+
+urlpatterns = [
+    path("moderation/", views.dashboard, name="moderation-dashboard"),
+    path("events/<slug:slug>/", views.event_page, name="event-page"),
+]

@@ -1,0 +1,202 @@
+"""Moderation reads: the review queue, flag scores, active sanctions, offers as each viewer
+may see them, the audit log."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from moderation import permissions
+from moderation.models import AuditEntry, Flag, Offer, Sanction
+from tickets import permissions as base
+from tickets.identity import Actor
+from tickets.models import Comment, Identity, Ticket
+
+
+def moderation_settings() -> dict[str, Any]:
+    defaults = {
+        "FLAG_WEIGHTS": {
+            "anonymous": 1.0,
+            "citizen": 1.0,
+            "trusted": 3.0,
+            "agent": 3.0,
+            "admin": 3.0,
+            "sanctioned": 0.0,
+        },
+        "HIDE_THRESHOLD": 3.0,
+    }
+    configured = settings.FIXLINE.get("MODERATION", {})
+    return {
+        "FLAG_WEIGHTS": {**defaults["FLAG_WEIGHTS"], **configured.get("FLAG_WEIGHTS", {})},
+        "HIDE_THRESHOLD": float(configured.get("HIDE_THRESHOLD", defaults["HIDE_THRESHOLD"])),
+    }
+
+
+def score_of(flags: list[Flag]) -> float:
+    """Sum of open flag weights. Flags from people without an account that came from one
+    address (same daily-salted hash) count once: clearing cookies does not multiply a flag."""
+    total = 0.0
+    by_address: dict[str, float] = defaultdict(float)
+    for flag in flags:
+        if flag.resolution != Flag.Resolution.OPEN:
+            continue
+        if flag.ip_hash and flag.identity.kind != Identity.Kind.ACCOUNT:
+            by_address[flag.ip_hash] = max(by_address[flag.ip_hash], flag.weight)
+        else:
+            total += flag.weight
+    return total + sum(by_address.values())
+
+
+def comment_score(comment_id: int) -> float:
+    return score_of(
+        list(
+            Flag.objects.filter(
+                comment_id=comment_id, resolution=Flag.Resolution.OPEN
+            ).select_related("identity")
+        )
+    )
+
+
+# --- Sanctions ---------------------------------------------------------------------------------
+
+
+def active_sanctions(*, identity: Identity, actor: Actor | None = None) -> list[Sanction]:
+    """Sanctions in force on this identity and, for someone without an account, on the
+    address their request comes from. An account is never caught by an address match."""
+    now = timezone.now()
+    match = Q(identity=identity)
+    if identity.kind != Identity.Kind.ACCOUNT and not (actor and actor.is_authenticated):
+        hashes = {identity.last_ip_hash}
+        if actor is not None and actor.ip:
+            hashes.add(actor.ip_hash)
+        hashes.discard("")
+        if hashes:
+            match |= Q(ip_hash__in=hashes)
+    return list(
+        Sanction.objects.filter(match, revoked_at__isnull=True, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("created_at", "id")
+    )
+
+
+def identity_by_key(author_key: Any) -> Identity | None:
+    if not isinstance(author_key, str) or not author_key or len(author_key) > 32:
+        return None
+    return Identity.objects.filter(public_key=author_key).first()
+
+
+# --- Queue ---------------------------------------------------------------------------------
+
+
+def _scoped(qs: QuerySet[Any], user: Any, field: str) -> QuerySet[Any]:
+    if permissions.moderates_everywhere(user):
+        return qs
+    return qs.filter(**{f"{field}__in": base.agent_jurisdiction_ids(user)})
+
+
+def queue(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """Flagged (open flags) and held comments the user may act on, most urgent first:
+    highest flag score, then oldest."""
+    flagged_ids = Flag.objects.filter(resolution=Flag.Resolution.OPEN).values("comment_id")
+    comments = _scoped(
+        Comment.objects.filter(
+            Q(pk__in=flagged_ids) | Q(visibility=Comment.Visibility.HELD)
+        ).select_related("ticket", "ticket__jurisdiction", "author"),
+        user,
+        "ticket__jurisdiction_id",
+    )
+    comments = list(comments.order_by("created_at", "id")[: limit * 2])
+    flags: dict[int, list[Flag]] = defaultdict(list)
+    for flag in Flag.objects.filter(
+        comment_id__in=[c.pk for c in comments], resolution=Flag.Resolution.OPEN
+    ).select_related("identity"):
+        flags[flag.comment_id].append(flag)
+    items = []
+    for comment in comments:
+        item_flags = flags.get(comment.pk, [])
+        items.append(
+            {
+                "comment": comment,
+                "score": score_of(item_flags),
+                "flags": item_flags,
+                "held": comment.visibility == Comment.Visibility.HELD,
+            }
+        )
+    items.sort(key=lambda i: (-i["score"], i["comment"].created_at, i["comment"].pk))
+    return items[:limit]
+
+
+# --- Offers ------------------------------------------------------------------------------------
+
+NEIGHBOUR_HELPING = "A neighbour is helping"
+PUBLIC_OFFER_STATUSES = (Offer.Status.ACCEPTED, Offer.Status.COMPLETED)
+
+
+def can_handle_offer(user: Any, offer: Offer) -> bool:
+    jurisdiction_id = offer.ticket.jurisdiction_id if offer.ticket_id else None
+    return permissions.can_moderate_jurisdiction(user, jurisdiction_id)
+
+
+def offer_public(offer: Offer) -> dict[str, Any]:
+    """What anyone may see of an offer: no message, no identity, no contact."""
+    from realtime.events import iso
+
+    label = (
+        _("A neighbour is helping")
+        if offer.status == Offer.Status.ACCEPTED
+        else _("A neighbour helped")
+        if offer.status == Offer.Status.COMPLETED
+        else _("A neighbour offered to help")
+    )
+    return {
+        "id": offer.pk,
+        "status": offer.status,
+        "author": str(label),
+        "created_at": iso(offer.created_at),
+    }
+
+
+def offer_private(offer: Offer) -> dict[str, Any]:
+    """Everything, for the agents and volunteers handling it (and for its author)."""
+    from moderation.feed import scope_of
+    from realtime.events import iso
+
+    return {
+        "id": offer.pk,
+        "ticket": offer.ticket_id,
+        "event": offer.event.slug if offer.event_id else None,
+        "status": offer.status,
+        "held": offer.held,
+        "message": offer.message,
+        "skills": offer.skills,
+        "availability": offer.availability,
+        "area": offer.area,
+        "contact": offer.contact,
+        "author_key": offer.author.public_key,
+        "note": offer.note,
+        "created_at": iso(offer.created_at),
+        **scope_of(offer.ticket if offer.ticket_id else None),
+    }
+
+
+def public_offers(ticket: Ticket) -> QuerySet[Offer]:
+    """Offers shown on a ticket's public page: accepted ("a neighbour is helping") or done."""
+    return ticket.offers.filter(status__in=PUBLIC_OFFER_STATUSES).order_by("created_at", "id")
+
+
+def offers_for(*, user: Any, ticket: Ticket | None = None, event: Any = None) -> QuerySet[Offer]:
+    qs = Offer.objects.select_related("ticket", "event", "author")
+    if ticket is not None:
+        qs = qs.filter(ticket=ticket)
+    if event is not None:
+        qs = qs.filter(event=event)
+    return qs.order_by("created_at", "id")
+
+
+def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.all().order_by("-at", "-id")

@@ -1,0 +1,33 @@
+"""Moderation and volunteer routes under `/api/v1/` (included before the router)."""
+
+from django.urls import path
+
+from moderation import api
+
+urlpatterns = [
+    path("comments/<int:comment_id>/flag/", api.flag, name="comment-flag"),
+    path("comments/<int:comment_id>/hide/", api.hide, name="comment-hide"),
+    path("comments/<int:comment_id>/restore/", api.restore, name="comment-restore"),
+    path("moderation/queue/", api.queue, name="moderation-queue"),
+    path(
+        "moderation/items/<int:comment_id>/<slug:action>/",
+        api.item_action,
+        name="moderation-item-action",
+    ),
+    path("moderation/sanctions/", api.sanctions, name="moderation-sanctions"),
+    path(
+        "moderation/sanctions/<int:sanction_id>/revoke/",
+        api.sanction_revoke,
+        name="moderation-sanction-revoke",
+    ),
+    path("moderation/trust/", api.trust, name="moderation-trust"),
+    path("moderation/trust/revoke/", api.trust_revoke, name="moderation-trust-revoke"),
+    path("moderation/audit/", api.audit, name="moderation-audit"),
+    path("events/", api.events_list, name="events"),
+    path("events/<slug:slug>/", api.event_detail, name="event-api"),
+    path("events/<slug:slug>/offers/", api.event_offers, name="event-offers"),
+    path("tickets/<int:ticket_id>/offers/", api.ticket_offers, name="ticket-offers"),
+    path("offers/<int:offer_id>/", api.offer_detail, name="offer-detail"),
+    path("offers/<int:offer_id>/review/", api.offer_review, name="offer-review"),
+    path("offers/<int:offer_id>/withdraw/", api.offer_withdraw, name="offer-withdraw"),
+]

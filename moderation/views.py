@@ -1,0 +1,46 @@
+"""Pages: the moderators' live dashboard (`/moderation/`) and an emergency event's public page
+(`/events/<slug>/`). Both render server-side and then stay live through a WebSocket
+(`static/js/moderation.js`); actions go through the JSON API."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from moderation import permissions, selectors
+from moderation.models import AuditEntry
+from tickets.models import EmergencyEvent, Ticket
+
+
+@ensure_csrf_cookie
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not permissions.is_moderator(request.user):
+        raise PermissionDenied(_("Only agents, trusted volunteers and admins can moderate."))
+    items = selectors.queue(user=request.user, limit=100)
+    recent = AuditEntry.objects.order_by("-at", "-id")[:20]
+    context = {
+        "items": items,
+        "recent": recent,
+        "threshold": selectors.moderation_settings()["HIDE_THRESHOLD"],
+        "can_grant_trust": permissions.can_grant_trust(request.user),
+    }
+    return render(request, "moderation/dashboard.html", context)
+
+
+def event_page(request: HttpRequest, slug: str) -> HttpResponse:
+    event = EmergencyEvent.objects.filter(slug=slug).first()
+    if event is None:
+        raise Http404(_("No such event."))
+    tickets = list(
+        Ticket.objects.filter(event=event)
+        .select_related("service_type", "jurisdiction")
+        .order_by("-created_at", "-id")[:100]
+    )
+    context = {"event": event, "tickets": tickets, "active": event.is_active()}
+    return render(request, "moderation/event.html", context)
