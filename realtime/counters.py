@@ -276,6 +276,8 @@ async def _run_flusher() -> None:
         if beat:
             last_beat = time.monotonic()
         try:
-            await sync_to_async(flush_once, thread_sensitive=False)(beat)
+            # Thread-sensitive: the same thread (and database connection) as the consumers'
+            # own reads, instead of a new connection in whichever pool thread runs it.
+            await sync_to_async(flush_once)(beat)
         except Exception:  # keep flushing after a transient database or Redis error
             log.exception("counters flush failed")

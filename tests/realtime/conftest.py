@@ -9,10 +9,12 @@ import json
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from realtime import events
@@ -38,6 +40,9 @@ async def stop_background_tasks() -> Any:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    # The consumers' database thread keeps its connection (CONN_MAX_AGE): close it so the
+    # test database can be dropped at the end of the run.
+    await sync_to_async(connections.close_all)()
 
 
 def application() -> Any:
