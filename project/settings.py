@@ -274,6 +274,13 @@ FIXLINE = {
             "flag": (20, 3600),
             "offer": (3, 600),
         },
+        # A person reporting through an Open311 integration (per account_id / device_id).
+        "integration": {
+            "comment": (20, 60),
+            "ticket": (10, 600),
+            "flag": (60, 3600),
+            "offer": (10, 600),
+        },
         "citizen": {
             "comment": (20, 60),
             "ticket": (10, 600),

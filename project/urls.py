@@ -13,8 +13,11 @@ router.register("services", api.ServiceTypeViewSet, basename="service")
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/exports/", include("tickets.exports")),
     path("api/v1/", include("moderation.urls")),
     path("api/v1/", include(router.urls)),
+    path("open311/v2/", include("tickets.open311_urls")),
+    path("feeds/", include("tickets.feeds")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("moderation.page_urls")),

@@ -98,7 +98,8 @@ def register_comment_listener(listener: CommentListener) -> None:
 def _rate_limit(actor: Actor, scope: str, *, override: tuple[int, int] | None = None) -> None:
     if permissions.is_exempt_from_rate_limits(actor.user):
         return
-    tier = "citizen" if actor.is_authenticated else "anonymous"
+    # Integrations (Open311) name their own tier; see tickets/open311.py.
+    tier = "citizen" if actor.is_authenticated else getattr(actor, "rate_tier", "anonymous")
     limit, window = override or settings.FIXLINE["RATE_LIMITS"][tier][scope]
     ratelimit.hit(scope=scope, key=actor.key, limit=limit, window=window)
     if not actor.is_authenticated and actor.anon_token and actor.ip:

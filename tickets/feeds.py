@@ -1,0 +1,288 @@
+"""RSS 2.0 and Atom feeds (django.contrib.syndication), public data only.
+
+- `/feeds/tickets/<id>.rss|.atom`: one ticket's public history (report, visible comments,
+  status changes); hidden, held and shadowed comments never appear.
+- `/feeds/jurisdictions/<slug>.rss|.atom`: latest tickets there and in its descendants.
+- `/feeds/events/<slug>.rss|.atom`: latest tickets of an emergency event.
+- `/feeds/area.rss|.atom?bbox=minlong,minlat,maxlong,maxlat`: latest tickets in a map area.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.utils.feedgenerator import Atom1Feed
+
+from tickets import selectors
+from tickets.filters import BBoxField, _jurisdiction_and_descendants
+from tickets.models import Comment, EmergencyEvent, Jurisdiction, StatusChange, Ticket
+from tickets.public import render_body
+
+FEED_SIZE = 50
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean(text: Any) -> str:
+    """XML 1.0 cannot carry control characters: drop them rather than fail the feed."""
+    return _CONTROL.sub("", str(text or ""))
+
+
+def html(text: str) -> str:
+    """Feed readers render descriptions as HTML: give them escaped, linkified text."""
+    return clean(render_body(clean(text)))
+
+
+@dataclass
+class Entry:
+    """One item of a ticket's history."""
+
+    guid: str
+    title: str
+    body: str
+    author: str
+    at: datetime
+    link: str
+
+
+# --- Lists of tickets ------------------------------------------------------------------------
+
+
+class TicketListFeed(Feed):
+    """Shared item rendering for feeds whose items are tickets."""
+
+    description_template = None
+
+    def item_title(self, item: Ticket) -> str:
+        return clean(f"#{item.pk} {item.title} [{item.get_status_display()}]")
+
+    def item_description(self, item: Ticket) -> str:
+        parts = [item.description or item.title]
+        if item.address:
+            parts.append(item.address)
+        parts.append(f"{item.service_type.name} · {item.jurisdiction.name}")
+        return html("\n\n".join(parts))
+
+    def item_link(self, item: Ticket) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Ticket) -> str:
+        return f"fixline-ticket-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_author_name(self, item: Ticket) -> str:
+        return clean(item.public_reporter)
+
+    def item_pubdate(self, item: Ticket) -> datetime:
+        return item.created_at
+
+    def item_updateddate(self, item: Ticket) -> datetime:
+        return item.updated_at
+
+    def item_categories(self, item: Ticket) -> list[str]:
+        return [clean(item.service_type.name), item.status]
+
+    def latest(self, qs: Any) -> list[Ticket]:
+        return list(qs.order_by("-created_at", "-id")[:FEED_SIZE])
+
+
+class JurisdictionFeed(TicketListFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Jurisdiction:
+        found = Jurisdiction.objects.filter(slug=slug).first()
+        if found is None:
+            raise Http404("No such jurisdiction")
+        return found
+
+    def title(self, obj: Jurisdiction) -> str:
+        return clean(f"Fixline: tickets in {obj.name}")
+
+    def link(self, obj: Jurisdiction) -> str:
+        return f"/?jurisdiction={obj.slug}"
+
+    def description(self, obj: Jurisdiction) -> str:
+        return clean(f"The latest tickets reported in {obj.name} and the places within it.")
+
+    def items(self, obj: Jurisdiction) -> list[Ticket]:
+        ids = _jurisdiction_and_descendants(obj.slug)
+        return self.latest(selectors.ticket_list().filter(jurisdiction_id__in=ids))
+
+
+class JurisdictionAtomFeed(JurisdictionFeed):
+    feed_type = Atom1Feed
+    subtitle = JurisdictionFeed.description
+
+
+class EventFeed(TicketListFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> EmergencyEvent:
+        found = EmergencyEvent.objects.filter(slug=slug).first()
+        if found is None:
+            raise Http404("No such event")
+        return found
+
+    def title(self, obj: EmergencyEvent) -> str:
+        return clean(f"Fixline: {obj.name}")
+
+    def link(self, obj: EmergencyEvent) -> str:
+        return f"/?event={obj.slug}"
+
+    def description(self, obj: EmergencyEvent) -> str:
+        return clean(obj.description or f"Tickets reported during {obj.name}.")
+
+    def items(self, obj: EmergencyEvent) -> list[Ticket]:
+        return self.latest(selectors.ticket_list().filter(event=obj))
+
+
+class EventAtomFeed(EventFeed):
+    feed_type = Atom1Feed
+    subtitle = EventFeed.description
+
+
+class AreaFeed(TicketListFeed):
+    """`?bbox=minlong,minlat,maxlong,maxlat`; a missing or malformed bbox is a 400."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            box = BBoxField(required=True).clean(request.GET.get("bbox", ""))
+        except Exception as exc:  # django.forms.ValidationError
+            messages = getattr(exc, "messages", [str(exc)])
+            return JsonResponse({"bbox": [str(m) for m in messages]}, status=400)
+        request.fixline_bbox = box  # type: ignore[attr-defined]
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request: HttpRequest) -> tuple[float, float, float, float]:
+        return request.fixline_bbox  # type: ignore[attr-defined]
+
+    def title(self, obj: tuple[float, ...]) -> str:
+        return "Fixline: tickets in a map area"
+
+    def link(self, obj: tuple[float, ...]) -> str:
+        return "/?bbox=" + ",".join(f"{n:g}" for n in obj)
+
+    def description(self, obj: tuple[float, ...]) -> str:
+        return "The latest tickets reported in the area " + ",".join(f"{n:g}" for n in obj)
+
+    def items(self, obj: tuple[float, float, float, float]) -> list[Ticket]:
+        min_long, min_lat, max_long, max_lat = obj
+        return self.latest(
+            selectors.ticket_list().filter(
+                long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat
+            )
+        )
+
+
+class AreaAtomFeed(AreaFeed):
+    feed_type = Atom1Feed
+    subtitle = AreaFeed.description
+
+
+# --- One ticket's history -----------------------------------------------------------------------
+
+
+class TicketFeed(Feed):
+    """The report, its visible comments and its status changes, newest first."""
+
+    item_guid_is_permalink = False
+
+    def get_object(self, request: HttpRequest, pk: int) -> Ticket:
+        ticket = selectors.ticket_get(pk)
+        if ticket is None:
+            raise Http404("No such ticket")
+        return ticket
+
+    def title(self, obj: Ticket) -> str:
+        return clean(f"Fixline #{obj.pk}: {obj.title}")
+
+    def link(self, obj: Ticket) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Ticket) -> str:
+        return clean(
+            f"{obj.get_status_display()} · {obj.service_type.name} · {obj.jurisdiction.name}"
+        )
+
+    def items(self, obj: Ticket) -> list[Entry]:
+        link = obj.get_absolute_url()
+        entries = [
+            Entry(
+                guid=f"fixline-ticket-{obj.pk}",
+                title=f"Reported: {obj.title}",
+                body=obj.description or obj.title,
+                author=obj.public_reporter,
+                at=obj.created_at,
+                link=link,
+            )
+        ]
+        public = obj.comments.filter(visibility=Comment.Visibility.VISIBLE, shadow=False)
+        for comment in public.order_by("-created_at", "-id")[:FEED_SIZE]:
+            entries.append(
+                Entry(
+                    guid=f"fixline-comment-{comment.pk}",
+                    title=("Official reply" if comment.official else "Comment")
+                    + f" by {comment.public_author}",
+                    body=comment.body,
+                    author=comment.public_author,
+                    at=comment.created_at,
+                    link=f"{link}#comment-{comment.pk}",
+                )
+            )
+        labels = dict(Ticket.Status.choices)
+        changes = StatusChange.objects.filter(ticket=obj).order_by("-at", "-id")[:FEED_SIZE]
+        for change in changes:
+            entries.append(
+                Entry(
+                    guid=f"fixline-status-{change.pk}",
+                    title=f"Status: {labels.get(change.from_status, change.from_status)} → "
+                    f"{labels.get(change.to_status, change.to_status)}",
+                    body=change.note or str(labels.get(change.to_status, change.to_status)),
+                    author=change.actor_name or "Fixline",
+                    at=change.at,
+                    link=link,
+                )
+            )
+        entries.sort(key=lambda e: e.at, reverse=True)
+        return entries[:FEED_SIZE]
+
+    def item_title(self, item: Entry) -> str:
+        return clean(item.title)
+
+    def item_description(self, item: Entry) -> str:
+        return html(item.body)
+
+    def item_link(self, item: Entry) -> str:
+        return item.link
+
+    def item_guid(self, item: Entry) -> str:
+        return item.guid
+
+    def item_author_name(self, item: Entry) -> str:
+        return clean(item.author)
+
+    def item_pubdate(self, item: Entry) -> datetime:
+        return item.at
+
+    def item_updateddate(self, item: Entry) -> datetime:
+        return item.at
+
+
+class TicketAtomFeed(TicketFeed):
+    feed_type = Atom1Feed
+    subtitle = TicketFeed.description
+
+
+# Mounted at `/feeds/` by project/urls.py.
+urlpatterns = [
+    path("tickets/<int:pk>.rss", TicketFeed(), name="feed-ticket-rss"),
+    path("tickets/<int:pk>.atom", TicketAtomFeed(), name="feed-ticket-atom"),
+    path("jurisdictions/<slug:slug>.rss", JurisdictionFeed(), name="feed-jurisdiction-rss"),
+    path("jurisdictions/<slug:slug>.atom", JurisdictionAtomFeed(), name="feed-jurisdiction-atom"),
+    path("events/<slug:slug>.rss", EventFeed(), name="feed-event-rss"),
+    path("events/<slug:slug>.atom", EventAtomFeed(), name="feed-event-atom"),
+    path("area.rss", AreaFeed(), name="feed-area-rss"),
+    path("area.atom", AreaAtomFeed(), name="feed-area-atom"),
+]
