@@ -21,6 +21,9 @@ run: $(STAMP)
 	@echo "Fixline on http://127.0.0.1:$(PORT)/"
 	@echo "  accounts: admin, agent, volunteer, citizen (password demo-<username>)"
 	@echo "  Open311 API key: demo-open311-key"
+	@echo "  e-mail: files in var/mail/; background worker: manage.py db_worker (started here)"
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
 
 # The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.

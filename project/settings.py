@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "tickets",
     "realtime",
     "moderation",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +313,25 @@ FIXLINE = {
         "HIDE_THRESHOLD": 3.0,
     },
 }
+
+# --- Notifications and background work (docs/notifications.md) ----------------------------
+# Durable tasks live in the database; `manage.py db_worker` runs them (`make run` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+FIXLINE.update(
+    {
+        # Absolute links in e-mail.
+        "SITE_URL": env_str("FIXLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # Follower updates within this window are batched into one message.
+        "NOTIFY_BATCH_SECONDS": env_int("FIXLINE_NOTIFY_BATCH_SECONDS", 60),
+        # How long after a ticket is closed its reporter is asked "is it fixed?".
+        "IS_IT_FIXED_DELAY": env_int("FIXLINE_IS_IT_FIXED_DELAY", 7 * 24 * 3600),
+        # Local hour at which agents who chose the daily digest receive it.
+        "AGENT_DIGEST_HOUR": env_int("FIXLINE_AGENT_DIGEST_HOUR", 7),
+        # A failed send is retried with exponential back-off: base * 2**(attempt - 1) s.
+        "EMAIL_MAX_ATTEMPTS": env_int("FIXLINE_EMAIL_MAX_ATTEMPTS", 8),
+        "EMAIL_RETRY_BASE_SECONDS": env_int("FIXLINE_EMAIL_RETRY_BASE_SECONDS", 30),
+    }
+)
 
 LOGGING = {
     "version": 1,

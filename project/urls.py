@@ -21,5 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("moderation.page_urls")),
+    path("", include("notifications.urls")),
     path("", include("tickets.urls")),
 ]

@@ -1,0 +1,68 @@
+"""`/api/v1/notifications/`: the signed-in caller's in-app notifications (newest first, with
+the unread count) and marking them read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import inapp
+from notifications.models import Notification
+
+PAGE_MAX = 100
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    ticket = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.CharField()
+    read = serializers.BooleanField()
+
+
+class NotificationPage(serializers.Serializer):
+    unread = serializers.IntegerField()
+    results = NotificationSerializer(many=True)
+
+
+class NotificationList(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=NotificationPage,
+        description="Newest first (at most 100); `?unread=1` for unread ones only.",
+    )
+    def get(self, request: Request) -> Response:
+        qs = Notification.objects.filter(user=request.user)
+        if request.query_params.get("unread") in {"1", "true"}:
+            qs = qs.filter(read_at__isnull=True)
+        rows = [inapp.serialize(n) for n in qs[:PAGE_MAX]]
+        return Response({"unread": inapp.unread_count(request.user.pk), "results": rows})
+
+
+class MarkRead(APIView):
+    """`POST …/notifications/{id}/read/` marks one; `POST …/notifications/read/` marks all
+    (or those listed in `ids`)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request: Request, pk: int | None = None) -> Response:
+        ids: Any = None
+        if pk is not None:
+            ids = [pk]
+        elif isinstance(request.data, dict) and "ids" in request.data:
+            raw = request.data.get("ids")
+            if not isinstance(raw, list) or not all(isinstance(i, int) for i in raw):
+                return Response({"ids": ["A list of notification ids."]}, status=400)
+            ids = raw[:1000]
+        changed = inapp.mark_read(request.user, ids)
+        return Response({"marked": changed, "unread": inapp.unread_count(request.user.pk)})

@@ -1,0 +1,23 @@
+"""`/ws/notifications/`: a signed-in person's bell. Refused (4401) for anyone else before any
+data; then `{"type": "hello", "data": {"unread": n}}` and live `notification.created` /
+`notification.read` messages published to the group `user.<id>`."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+
+from notifications import inapp
+from realtime.consumers import CLOSE_UNAUTHENTICATED, BaseConsumer
+from realtime.events import HELLO
+
+
+class NotificationConsumer(BaseConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        await self.accept()
+        await self.join(inapp.user_group(user.pk))
+        unread = await database_sync_to_async(inapp.unread_count)(user.pk)
+        await self.send_message(HELLO, {"unread": unread})

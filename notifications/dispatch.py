@@ -1,0 +1,403 @@
+"""Deciding who hears of what. Each durable ticket event the notifications care about is
+handed to `process_event` by the worker; it queues receipts, agent mail, area alerts and
+follower batches. Everything here is idempotent: the outbox's (recipient, key) uniqueness and
+the one-open-batch-per-key constraint make a second run a no-op."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications import links, mail
+from notifications.models import AreaSubscription, Batch, FixCheck
+from notifications.recipients import (
+    follower_address,
+    language_for,
+    preference,
+    receiving_agents,
+    redact,
+    reporter_address,
+)
+from realtime import events
+from tickets import selectors
+from tickets.models import Comment, Follow, StatusChange, Ticket, TicketEvent
+
+FOLLOWER_TYPES = frozenset({events.COMMENT_CREATED, events.TICKET_STATUS_CHANGED})
+HANDLED_TYPES = FOLLOWER_TYPES | {events.TICKET_CREATED}
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("jurisdiction", "service_type", "reporter__user")
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def ticket_context(ticket: Ticket) -> dict[str, Any]:
+    """What every message may say about a ticket: public facts only."""
+    return {
+        "ticket": {
+            "id": ticket.pk,
+            "title": ticket.title,
+            "status": ticket.get_status_display(),
+            "service_name": ticket.service_type.name,
+            "address": ticket.address,
+            "url": links.ticket_url(ticket.pk),
+        }
+    }
+
+
+def process_event(event_id: int) -> None:
+    event = TicketEvent.objects.filter(pk=event_id).first()
+    if event is None or event.type not in HANDLED_TYPES:
+        return
+    ticket = _ticket(event.ticket_id)
+    if ticket is None:
+        return
+    with transaction.atomic():
+        if event.type == events.TICKET_CREATED:
+            send_receipt(ticket)
+            notify_agents(ticket)
+            send_area_alerts(ticket)
+        else:
+            batch_follower_updates(event, ticket)
+            if event.type == events.TICKET_STATUS_CHANGED and event.data.get("to") == "closed":
+                from notifications import tasks
+
+                delay = timedelta(seconds=settings.FIXLINE["IS_IT_FIXED_DELAY"])
+                tasks.ask_is_it_fixed.using(run_after=event.at + delay).enqueue(
+                    ticket.pk, event.seq
+                )
+
+
+# --- Receipt ---------------------------------------------------------------------------------
+
+
+def send_receipt(ticket: Ticket) -> None:
+    found = reporter_address(ticket)
+    if found is None:
+        return
+    address, language = found
+    jurisdiction = ticket.jurisdiction
+    similar = selectors.similar_open_tickets(
+        service_type=ticket.service_type, lat=ticket.lat, long=ticket.long, exclude_id=ticket.pk
+    )
+    unsubscribe = links.follow_unsubscribe_url(ticket.reporter_id, ticket.pk)
+    mail.queue(
+        recipient=address,
+        key=f"receipt:{ticket.pk}",
+        kind="receipt",
+        language=language,
+        context={
+            **ticket_context(ticket),
+            "jurisdiction": {
+                "name": jurisdiction.name,
+                "team_name": jurisdiction.team_name,
+                "contact_email": jurisdiction.contact_email,
+                "contact_phone": jurisdiction.contact_phone,
+                "contact_url": jurisdiction.contact_url,
+            },
+            "similar_count": len(similar),
+            "following": Follow.objects.filter(
+                ticket=ticket, identity_id=ticket.reporter_id
+            ).exists(),
+            "unsubscribe_url": unsubscribe,
+        },
+        headers=mail.unsubscribe_headers(unsubscribe),
+    )
+
+
+# --- Agents ----------------------------------------------------------------------------------
+
+
+def next_digest_time(now: datetime) -> datetime:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    at = local.replace(
+        hour=settings.FIXLINE["AGENT_DIGEST_HOUR"], minute=0, second=0, microsecond=0
+    )
+    if at <= local:
+        at += timedelta(days=1)
+    return at
+
+
+def notify_agents(ticket: Ticket) -> None:
+    for agent in receiving_agents(ticket.jurisdiction):
+        if not agent.email or agent.pk == ticket.reporter.user_id:
+            continue
+        pref = preference(agent)
+        mode = pref.new_tickets if pref else "instant"
+        if mode == "off":
+            continue
+        if mode == "daily":
+            add_to_batch(
+                key=f"agent:{agent.pk}",
+                kind="agent",
+                item=ticket.pk,
+                send_after=next_digest_time(timezone.now()),
+                user=agent,
+            )
+            continue
+        mail.queue(
+            recipient=agent.email,
+            key=f"agent-new:{ticket.pk}",
+            kind="agent_new",
+            language=language_for(agent),
+            context={
+                **ticket_context(ticket),
+                "jurisdiction_name": ticket.jurisdiction.name,
+                "description": redact(ticket.description),
+                "reporter": redact(ticket.public_reporter),
+            },
+        )
+
+
+# --- Area alerts -----------------------------------------------------------------------------
+
+
+def send_area_alerts(ticket: Ticket) -> None:
+    inside = Q(jurisdiction_id__in=ticket.jurisdiction.ancestor_ids()) | Q(
+        jurisdiction__isnull=True,
+        min_lat__lte=ticket.lat,
+        max_lat__gte=ticket.lat,
+        min_long__lte=ticket.long,
+        max_long__gte=ticket.long,
+    )
+    subscriptions = (
+        AreaSubscription.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+        .filter(inside)
+        .select_related("jurisdiction")
+        .prefetch_related("service_types")
+    )
+    for sub in subscriptions:
+        if not sub.matches(ticket):
+            continue
+        unsubscribe = links.alert_unsubscribe_url(sub.pk)
+        mail.queue(
+            recipient=sub.email,
+            key=f"alert:{sub.pk}:{ticket.pk}",
+            kind="area_alert",
+            language=sub.language or settings.LANGUAGE_CODE,
+            context={
+                **ticket_context(ticket),
+                "area": sub.describe(),
+                "description": redact(ticket.description),
+                "unsubscribe_url": unsubscribe,
+            },
+            headers=mail.unsubscribe_headers(unsubscribe),
+        )
+
+
+def send_alert_confirmation(sub: AreaSubscription) -> None:
+    mail.queue(
+        recipient=sub.email,
+        key=f"alert-confirm:{sub.pk}",
+        kind="alert_confirm",
+        language=sub.language or settings.LANGUAGE_CODE,
+        context={
+            "area": sub.describe(),
+            "service_names": [st.name for st in sub.service_types.all()],
+            "confirm_url": links.alert_confirm_url(sub.pk),
+        },
+    )
+
+
+# --- Followers -------------------------------------------------------------------------------
+
+
+def _author_identity_id(event: TicketEvent) -> int | None:
+    if event.type == events.COMMENT_CREATED:
+        return (
+            Comment.objects.filter(pk=event.data.get("id"))
+            .values_list("author_id", flat=True)
+            .first()
+        )
+    if event.type == events.TICKET_STATUS_CHANGED:
+        return (
+            StatusChange.objects.filter(ticket_id=event.ticket_id, at=event.at)
+            .values_list("actor_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
+    author = _author_identity_id(event)
+    window = timedelta(seconds=settings.FIXLINE["NOTIFY_BATCH_SECONDS"])
+    follows = Follow.objects.filter(ticket=ticket).select_related("identity__user")
+    for follow in follows:
+        if follow.identity_id == author:
+            continue  # nobody is told about their own comment or change
+        if follower_address(follow.identity, ticket) is None:
+            continue
+        add_to_batch(
+            key=f"follow:{follow.identity_id}:{ticket.pk}",
+            kind="follow",
+            item=event.pk,
+            send_after=event.at + window,
+            identity=follow.identity,
+            ticket=ticket,
+        )
+
+
+def add_to_batch(*, key: str, kind: str, item: int, send_after: datetime, **fields: Any) -> None:
+    """Add `item` to the open batch of `key`, opening one (and scheduling its flush at
+    `send_after`) when there is none."""
+    from notifications import tasks
+
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().filter(key=key, status=Batch.Status.OPEN).first()
+        if batch is None:
+            try:
+                with transaction.atomic():
+                    batch = Batch.objects.create(
+                        key=key, kind=kind, items=[item], send_after=send_after, **fields
+                    )
+                    tasks.flush_batch.using(run_after=send_after).enqueue(batch.pk)
+                return
+            except IntegrityError:
+                batch = Batch.objects.select_for_update().get(key=key, status=Batch.Status.OPEN)
+        if item not in batch.items:
+            batch.items = [*batch.items, item]
+            batch.save(update_fields=["items"])
+
+
+def flush_batch(batch_id: int) -> None:
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != Batch.Status.OPEN:
+            return
+        batch.status = Batch.Status.FLUSHED
+        batch.save(update_fields=["status"])
+        if batch.kind == "follow":
+            _send_follower_updates(batch)
+        elif batch.kind == "agent":
+            _send_agent_digest(batch)
+
+
+def _change(event: TicketEvent) -> dict[str, Any] | None:
+    data = event.data
+    if event.type == events.COMMENT_CREATED:
+        # A comment hidden since it was posted is not mailed out.
+        if not Comment.objects.filter(
+            pk=data.get("id"), visibility=Comment.Visibility.VISIBLE, shadow=False
+        ).exists():
+            return None
+        return {
+            "kind": "comment",
+            "at": event.at,
+            "author": redact(data.get("author")),
+            "official": bool(data.get("official")),
+            "body": redact(data.get("body")),
+        }
+    if event.type == events.TICKET_STATUS_CHANGED:
+        labels = dict(Ticket.Status.choices)
+        return {
+            "kind": "status",
+            "at": event.at,
+            "by": redact(data.get("by")),
+            "official": bool(data.get("official")),
+            "from": labels.get(data.get("from"), data.get("from")),
+            "to": labels.get(data.get("to"), data.get("to")),
+            "note": redact(data.get("note")),
+        }
+    return None
+
+
+def _send_follower_updates(batch: Batch) -> None:
+    ticket = _ticket(batch.ticket_id)
+    identity = batch.identity
+    if ticket is None or identity is None:
+        return
+    if not Follow.objects.filter(ticket=ticket, identity=identity).exists():
+        return  # unsubscribed while the batch was waiting
+    found = follower_address(identity, ticket)
+    if found is None:
+        return
+    address, language = found
+    rows = TicketEvent.objects.filter(pk__in=batch.items).order_by("seq")
+    changes = [c for c in (_change(row) for row in rows) if c is not None]
+    if not changes:
+        return
+    unsubscribe = links.follow_unsubscribe_url(identity.pk, ticket.pk)
+    mail.queue(
+        recipient=address,
+        key=f"updates:{batch.pk}",
+        kind="follower_update",
+        language=language,
+        context={
+            **ticket_context(ticket),
+            "changes": changes,
+            "count": len(changes),
+            "unsubscribe_url": unsubscribe,
+        },
+        headers=mail.unsubscribe_headers(unsubscribe),
+    )
+
+
+def _send_agent_digest(batch: Batch) -> None:
+    agent = batch.user
+    if agent is None or not agent.email:
+        return
+    tickets = [
+        ticket_context(t)["ticket"]
+        for t in Ticket.objects.filter(pk__in=batch.items)
+        .select_related("service_type")
+        .order_by("created_at", "pk")
+    ]
+    if not tickets:
+        return
+    mail.queue(
+        recipient=agent.email,
+        key=f"agent-digest:{batch.pk}",
+        kind="agent_digest",
+        language=language_for(agent),
+        context={"tickets": tickets, "count": len(tickets)},
+    )
+
+
+# --- "Is it fixed?" -------------------------------------------------------------------------
+
+
+def ask_is_it_fixed(ticket_id: int, close_seq: int) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.status != Ticket.Status.CLOSED:
+        return
+    latest = (
+        TicketEvent.objects.filter(ticket=ticket, type=events.TICKET_STATUS_CHANGED)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if latest != close_seq:
+        return  # reopened (and maybe closed again) since: that closure has its own question
+    if not Follow.objects.filter(ticket=ticket, identity_id=ticket.reporter_id).exists():
+        return  # the reporter unsubscribed from this ticket
+    found = reporter_address(ticket)
+    if found is None:
+        return
+    address, language = found
+    with transaction.atomic():
+        check, _created = FixCheck.objects.get_or_create(ticket=ticket, close_seq=close_seq)
+        if check.answer:
+            return
+        unsubscribe = links.follow_unsubscribe_url(ticket.reporter_id, ticket.pk)
+        mail.queue(
+            recipient=address,
+            key=f"is-it-fixed:{check.pk}",
+            kind="is_it_fixed",
+            language=language,
+            context={
+                **ticket_context(ticket),
+                "yes_url": links.is_it_fixed_url(check.pk, "yes"),
+                "no_url": links.is_it_fixed_url(check.pk, "no"),
+                "unsubscribe_url": unsubscribe,
+            },
+        )

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Jurisdiction, ServiceType
+
+MAX_BBOX_DEGREES = 2.0  # an area alert is a neighbourhood, not a continent
+
+
+class AlertForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("A whole jurisdiction"),
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("— or draw a rectangle below —"),
+    )
+    bbox = forms.CharField(
+        label=_("A rectangle on the map"),
+        help_text=_("min longitude, min latitude, max longitude, max latitude"),
+        required=False,
+        max_length=120,
+    )
+    service_types = forms.ModelMultipleChoiceField(
+        label=_("Only these types (none ticked: every type)"),
+        queryset=ServiceType.objects.filter(active=True),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_bbox(self) -> tuple[float, float, float, float] | None:
+        raw = self.cleaned_data.get("bbox", "").strip()
+        if not raw:
+            return None
+        try:
+            min_long, min_lat, max_long, max_lat = (float(v) for v in raw.split(","))
+        except ValueError:
+            raise forms.ValidationError(_("Four numbers separated by commas.")) from None
+        if not (-180 <= min_long < max_long <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise forms.ValidationError(_("Not a valid rectangle."))
+        if max_long - min_long > MAX_BBOX_DEGREES or max_lat - min_lat > MAX_BBOX_DEGREES:
+            raise forms.ValidationError(_("This rectangle is too large."))
+        return min_long, min_lat, max_long, max_lat
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("jurisdiction")) == bool(data.get("bbox")) and not self.errors:
+            raise forms.ValidationError(
+                _("Choose either a jurisdiction or a rectangle on the map.")
+            )
+        return data
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(
+        label=_("What is still wrong?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )

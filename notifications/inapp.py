@@ -1,0 +1,110 @@
+"""The bell: in-app notifications of signed-in people, pushed live to the group `user.<id>`
+(joined by `notifications.consumers.NotificationConsumer` at `/ws/notifications/`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from notifications.models import Notification
+from notifications.recipients import language_for, receiving_agents
+from realtime import events, publish
+from tickets.models import Comment, Follow, StatusChange, TicketEvent
+
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATION_READ = "notification.read"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def notify_for_event(row: TicketEvent) -> None:
+    """Called inside the writing transaction: one bulk insert, pushed after commit."""
+    ticket = row.ticket
+    data: dict[str, Any] = {"title": ticket.title}
+    if row.type == events.TICKET_CREATED:
+        user_ids = [agent.pk for agent in receiving_agents(ticket.jurisdiction)]
+        user_ids = [uid for uid in user_ids if uid != ticket.reporter.user_id]
+    else:
+        if row.type == events.COMMENT_CREATED:
+            author = Comment.objects.filter(pk=row.data.get("id")).values_list(
+                "author_id", flat=True
+            )
+            data["author"] = row.data.get("author", "")
+        else:
+            author = StatusChange.objects.filter(ticket_id=ticket.pk, at=row.at).values_list(
+                "actor_id", flat=True
+            )
+            data["status"] = row.data.get("to", "")
+        author_id = author.first()
+        user_ids = list(
+            Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)
+            .exclude(identity_id=author_id)
+            .values_list("identity__user_id", flat=True)
+        )
+    if not user_ids:
+        return
+    key = f"event:{row.pk}"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                key=key,
+                kind=row.type,
+                ticket_id=ticket.pk,
+                data=data,
+                url=ticket.get_absolute_url(),
+                created_at=row.at,
+            )
+            for uid in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: push_created(key, user_ids))
+
+
+def serialize(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "ticket": notification.ticket_id,
+        "text": str(notification.text),
+        "url": notification.url,
+        "created_at": events.iso(notification.created_at),
+        "read": notification.read_at is not None,
+    }
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def push_created(key: str, user_ids: list[int]) -> None:
+    rows = Notification.objects.filter(key=key, user_id__in=user_ids).select_related("user")
+    for notification in rows:
+        with translation.override(language_for(notification.user)):
+            payload = serialize(notification)
+        message = events.envelope(
+            type=NOTIFICATION_CREATED,
+            ticket=notification.ticket_id,
+            at=notification.created_at,
+            data={**payload, "unread": unread_count(notification.user_id)},
+        )
+        publish.send_to_groups([user_group(notification.user_id)], message)
+
+
+def mark_read(user: Any, ids: list[int] | None = None) -> int:
+    """Mark some (or all) of a person's notifications read; tell their open pages."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    changed = qs.update(read_at=timezone.now())
+    unread = unread_count(user.pk)
+    message = events.envelope(
+        type=NOTIFICATION_READ, ticket=None, data={"unread": unread, "ids": ids}
+    )
+    transaction.on_commit(lambda: publish.send_to_groups([user_group(user.pk)], message))
+    return changed

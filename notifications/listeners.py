@@ -1,0 +1,23 @@
+"""The seam with the write layer: `tickets.services` calls `on_ticket_event` inside the
+transaction that appends each durable event.
+
+- The worker's job is enqueued right here, in the same transaction: the task row lives in
+  the same database (django-tasks' database backend), so the change and the work it causes
+  commit together or not at all, and nothing is lost between a commit and an enqueue.
+- In-app notifications are written here too (one bulk insert) and pushed to the bell after
+  commit from this process, which is the one serving the sockets in the embedded setup.
+"""
+
+from __future__ import annotations
+
+from notifications import dispatch, inapp
+from tickets.models import TicketEvent
+
+
+def on_ticket_event(row: TicketEvent) -> None:
+    if row.type not in dispatch.HANDLED_TYPES:
+        return
+    from notifications import tasks
+
+    tasks.process_event.enqueue(row.pk)
+    inapp.notify_for_event(row)

@@ -1,0 +1,72 @@
+"""Who can be written to, at which address, in which language. Addresses are private: they
+are only ever used as the single `To:` of that person's own message."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+
+from notifications.models import NotificationPreference
+from tickets.models import Identity, Jurisdiction, Ticket
+
+EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def redact(text: Any) -> str:
+    """People's words quoted in e-mail never carry an e-mail address (someone else's, or
+    a user name that happens to be one)."""
+    return EMAIL_LIKE.sub("[…]", str(text or ""))
+
+
+def preference(user: Any) -> NotificationPreference | None:
+    if user is None:
+        return None
+    try:
+        return user.notification_preference
+    except NotificationPreference.DoesNotExist:
+        return None
+
+
+def language_for(user: Any) -> str:
+    pref = preference(user)
+    if pref and pref.language:
+        return pref.language
+    return settings.LANGUAGE_CODE
+
+
+def reporter_address(ticket: Ticket) -> tuple[str, str] | None:
+    """The reporter's address for the receipt and "is it fixed?": the e-mail they gave with
+    the ticket, else their account's."""
+    user = ticket.reporter.user
+    address = ticket.contact_email or (user.email if user is not None else "")
+    if not address:
+        return None
+    return address, language_for(user)
+
+
+def follower_address(identity: Identity, ticket: Ticket) -> tuple[str, str] | None:
+    """Accounts get updates at their address unless they turned them off. Anonymous
+    followers have no address, except a reporter who gave one with the ticket."""
+    user = identity.user
+    if user is not None:
+        pref = preference(user)
+        if pref is not None and not pref.email_updates:
+            return None
+        if user.email:
+            return user.email, language_for(user)
+    if identity.pk == ticket.reporter_id and ticket.contact_email:
+        return ticket.contact_email, language_for(user)
+    return None
+
+
+def receiving_agents(jurisdiction: Jurisdiction) -> list[Any]:
+    """The agents of the jurisdiction that received the ticket, or of its nearest ancestor
+    that has agents (a borough without its own team is served by the city's)."""
+    for jid in jurisdiction.ancestor_ids():
+        node = Jurisdiction.objects.get(pk=jid)
+        agents = list(node.agents.filter(is_active=True).order_by("pk"))
+        if agents:
+            return agents
+    return []

@@ -1,0 +1,28 @@
+"""Background work, run by `manage.py db_worker` (django-tasks' database backend). Task
+arguments are ids only; every task is idempotent, so running one twice does no harm."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from notifications import dispatch, mail
+
+
+@task()
+def send_delivery(delivery_id: int) -> str:
+    return mail.send(delivery_id)
+
+
+@task()
+def process_event(event_id: int) -> None:
+    dispatch.process_event(event_id)
+
+
+@task()
+def flush_batch(batch_id: int) -> None:
+    dispatch.flush_batch(batch_id)
+
+
+@task()
+def ask_is_it_fixed(ticket_id: int, close_seq: int) -> None:
+    dispatch.ask_is_it_fixed(ticket_id, close_seq)

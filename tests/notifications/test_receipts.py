@@ -1,0 +1,72 @@
+"""The receipt, agent notifications and the in-app bell for new tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notifications.models import Delivery, Notification, NotificationPreference
+from tests.conftest import BOROUGH_POINT, actor_for
+from tests.notifications.conftest import html_of, run_tasks, to
+
+
+def test_receipt_says_where_the_ticket_went(world: Any, make_ticket: Any, outbox: list) -> None:
+    make_ticket(actor_for(world["outsider"]), title="Earlier pothole")
+    ticket = make_ticket()  # by owner, at the same spot, same type
+    assert not to(outbox, "owner@example.org")  # only once the worker runs
+    run_tasks()
+
+    [receipt] = [m for m in to(outbox, "owner@example.org") if "Received" in m.subject]
+    assert f"#{ticket.pk}" in receipt.subject
+    text, html = receipt.body, html_of(receipt)
+    for body in (text, html):
+        assert f"http://127.0.0.1:8000/tickets/{ticket.pk}/" in body
+        assert "Old Port" in body  # the borough's name
+        assert "Old Port public works" in body  # the team
+        assert "oldport@riverton.example.org" in body  # its public contact
+    assert "There is 1 similar open report nearby." in text
+    assert receipt.extra_headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/")
+    assert receipt.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_receipt_goes_to_the_contact_address_of_an_anonymous_reporter(
+    world: Any, make_ticket: Any, outbox: list
+) -> None:
+    make_ticket(actor_for(anon="a" * 20), contact_email="neighbour@example.net", anonymous=True)
+    make_ticket(actor_for(anon="b" * 20), anonymous=True)  # no address: no receipt, no error
+    run_tasks()
+    assert [m.subject for m in to(outbox, "neighbour@example.net")] == [
+        m.subject for m in outbox if "Received" in m.subject
+    ]
+
+
+def test_agents_hear_at_once_or_in_a_daily_digest(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    agent = world["borough-agent"]  # the Old Port borough's agent
+    first = make_ticket()
+    run_tasks()
+    [instant] = to(outbox, agent.email)
+    assert f"New ticket #{first.pk}" in instant.subject
+    assert Notification.objects.filter(user=agent, ticket=first, read_at__isnull=True).exists()
+
+    NotificationPreference.objects.create(user=agent, new_tickets="daily")
+    outbox.clear()
+    second = make_ticket(title="Second")
+    third = make_ticket(title="Third", **BOROUGH_POINT)
+    run_tasks()
+    assert not to(outbox, agent.email)
+    clock.advance(days=1, minutes=1)
+    run_tasks()
+    [digest] = to(outbox, agent.email)
+    assert "2 new tickets" in digest.subject
+    assert f"#{second.pk} Second" in digest.body and f"#{third.pk} Third" in digest.body
+
+
+def test_french_recipients_get_french_mail(world: Any, make_ticket: Any, outbox: list) -> None:
+    NotificationPreference.objects.create(user=world["owner"], language="fr")
+    make_ticket()
+    run_tasks()
+    [receipt] = [m for m in to(outbox, "owner@example.org")]
+    assert receipt.subject.startswith("Reçu")
+    assert "Merci pour votre signalement." in receipt.body
+    assert Delivery.objects.get(recipient="owner@example.org").language == "fr"
