@@ -333,6 +333,40 @@ FIXLINE.update(
     }
 )
 
+# --- Map, photos and pages (docs/photos.md) -------------------------------------------------
+FIXLINE.update(
+    {
+        # Map tiles ({z}/{x}/{y}); empty = no tiles: outlines and markers on a plain background.
+        "MAP_TILE_URL": env_str(
+            "FIXLINE_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        ),
+        "MAP_TILE_ATTRIBUTION": env_str(
+            "FIXLINE_MAP_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+        ),
+        "PHOTO_MAX_COUNT": 3,
+        "PHOTO_MAX_BYTES": env_int("FIXLINE_PHOTO_MAX_BYTES", 8 * 1024 * 1024),
+        "PHOTO_MAX_PIXELS": env_int("FIXLINE_PHOTO_MAX_PIXELS", 1600),
+        # The embedded default serves uploaded photos itself; behind a CDN or S3, turn it off.
+        "SERVE_MEDIA": env_bool("FIXLINE_SERVE_MEDIA", True),
+    }
+)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+if env_str("FIXLINE_MEDIA_STORAGE") == "s3":
+    # Any S3-compatible store through django-storages (pip install -e ".[s3]"); its AWS_*
+    # settings are read from the environment by django-storages itself (docs/photos.md).
+    STORAGES = {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+    AWS_S3_CUSTOM_DOMAIN = env_str("AWS_S3_CUSTOM_DOMAIN") or None
+    AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", False)
+    AWS_DEFAULT_ACL = env_str("AWS_DEFAULT_ACL") or None
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

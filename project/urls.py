@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -20,7 +22,14 @@ urlpatterns = [
     path("feeds/", include("tickets.feeds")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("moderation.page_urls")),
     path("", include("notifications.urls")),
     path("", include("tickets.urls")),
 ]
+
+if settings.FIXLINE.get("SERVE_MEDIA") and settings.MEDIA_URL.startswith("/"):
+    # Uploaded photos in the embedded default (production: a storage with its own URLs).
+    from tickets.media import serve_media
+
+    urlpatterns.insert(0, path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve_media))

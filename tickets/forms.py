@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,42 @@ def grouped_service_choices() -> list[tuple[str, Any]]:
     for stype in ServiceType.objects.filter(active=True).order_by("group", "name"):
         groups.setdefault(stype.group or str(_("Other")), []).append((stype.code, stype.name))
     return [("", _("Choose a type…")), *groups.items()]
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to N photos from one `<input type=file multiple>`; `tickets.photos` checks them."""
+
+    widget = MultiplePhotoInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+
+def photos_field() -> PhotosField:
+    limits = settings.FIXLINE
+    return PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to %(count)s photos (JPEG, PNG, GIF or WebP, %(mb)s MB each).")
+        % {
+            "count": limits.get("PHOTO_MAX_COUNT", 3),
+            "mb": limits.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024) // (1024 * 1024),
+        },
+        widget=MultiplePhotoInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/gif,image/webp",
+                "data-max-count": limits.get("PHOTO_MAX_COUNT", 3),
+                "data-max-bytes": limits.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024),
+            }
+        ),
+    )
 
 
 class ReportForm(forms.Form):
@@ -62,6 +99,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service_code"].choices = grouped_service_choices()
+        self.fields["photos"] = photos_field()
 
 
 def question_inputs(stype: ServiceType, data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:

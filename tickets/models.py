@@ -291,6 +291,15 @@ class Ticket(NeverDeleted):
             return str(_("Anonymous"))
         return self.display_name
 
+    @property
+    def photo(self) -> Photo | None:
+        """The ticket's first photo (Open311 `media_url`); comments' photos are not counted.
+        Uses `prefetch_related("photos")` when the caller did."""
+        for photo in self.photos.all():
+            if photo.comment_id is None:
+                return photo
+        return None
+
 
 class Comment(NeverDeleted):
     class Visibility(models.TextChoices):
@@ -424,3 +433,41 @@ class Integration(models.Model):
         if not raw_key or len(raw_key) > 200:
             return None
         return cls.objects.filter(key_hash=cls.hash_key(raw_key), active=True).first()
+
+
+def _photo_path(instance: Photo, filename: str) -> str:
+    """Unguessable names, grouped by month; the uploader's file name is never kept."""
+    now = timezone.now()
+    return f"photos/{now:%Y/%m}/{secrets.token_urlsafe(16)}.jpg"
+
+
+class Photo(models.Model):
+    """A photo of a ticket, or of one of its comments (then `comment` is set too). Stored
+    re-encoded by `tickets.photos` (resized, EXIF stripped) in the default file storage."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="photos")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(
+        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    uploader = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of #{self.ticket_id}"
+
+    @property
+    def url(self) -> str:
+        return self.image.url

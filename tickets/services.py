@@ -31,6 +31,7 @@ from tickets.models import (
     Follow,
     Identity,
     Jurisdiction,
+    Photo,
     Reaction,
     ServiceQuestion,
     ServiceType,
@@ -284,6 +285,7 @@ def ticket_create(
     contact_email: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    photos: Any = None,
 ) -> Ticket:
     title = _text(title, field="title", max_length=TITLE_MAX)
     description = _text(
@@ -311,6 +313,7 @@ def ticket_create(
             field="service_code",
         )
     clean_answers = validate_answers(service_type, answers)
+    prepared_photos = photo_prepare(photos)
     emergency = None
     if event not in (None, ""):
         emergency = EmergencyEvent.objects.filter(slug=str(event)).first()
@@ -347,6 +350,7 @@ def ticket_create(
             updated_at=now,
         )
         ticket = _lock_ticket(ticket.pk)
+        _photos_save(prepared_photos, ticket=ticket, uploader=identity)
         if settings.FIXLINE["FOLLOWS_DEFAULT_FOR_REPORTER"]:
             Follow.objects.create(ticket=ticket, identity=identity)
             Ticket.objects.filter(pk=ticket.pk).update(followers=1)
@@ -489,9 +493,10 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = 
 # --- Comments ----------------------------------------------------------------------------------
 
 
-def comment_create(*, actor: Actor, ticket_id: int, body: Any) -> Comment:
+def comment_create(*, actor: Actor, ticket_id: int, body: Any, photos: Any = None) -> Comment:
     """A public comment. Returns it visible, or held for review (the API answers 202)."""
     body = _text(body, field="body", max_length=COMMENT_MAX)
+    prepared_photos = photo_prepare(photos)
     ticket = (
         Ticket.objects.select_related("event").filter(pk=ticket_id).first()
         if isinstance(ticket_id, int)
@@ -527,6 +532,7 @@ def comment_create(*, actor: Actor, ticket_id: int, body: Any) -> Comment:
             created_at=now,
             updated_at=now,
         )
+        _photos_save(prepared_photos, ticket=ticket, comment=comment, uploader=identity)
         if comment.visibility == Comment.Visibility.VISIBLE and not comment.shadow:
             _append_event(ticket, events.COMMENT_CREATED, comment_public(comment), at=now)
         for listener in _comment_listeners:
@@ -641,3 +647,64 @@ def ticket_record_event(*, ticket_id: int, type: str, data: dict[str, Any]) -> T
         raise ValueError(f"{type} is not a durable event type")
     ticket = _lock_ticket(ticket_id)
     return _append_event(ticket, type, data, at=timezone.now())
+
+
+# --- Photos ------------------------------------------------------------------------------------
+
+
+def photo_prepare(uploads: Any, *, already: int = 0) -> list[Any]:
+    """Check and re-encode uploads (resized, EXIF stripped) before any transaction."""
+    from tickets import photos as photo_processing
+
+    if not uploads:
+        return []
+    return photo_processing.prepare_all(uploads, already=already)
+
+
+def _photos_save(
+    prepared: list[Any], *, ticket: Ticket, uploader: Identity, comment: Comment | None = None
+) -> list[Photo]:
+    saved = []
+    for item in prepared:
+        photo = Photo(ticket=ticket, comment=comment, uploader=uploader, size=item.size)
+        photo.image.save(item.content.name, item.content, save=False)
+        photo.width, photo.height = item.width, item.height
+        photo.save()
+        saved.append(photo)
+    return saved
+
+
+def photo_attach(
+    *, actor: Actor, ticket_id: int, files: Any, comment_id: int | None = None
+) -> list[Photo]:
+    """Add photos to an existing ticket (its reporter or its agents) or comment (its author),
+    at most `FIXLINE["PHOTO_MAX_COUNT"]` each. A ticket's new photos are a `ticket.updated`
+    event (`changed: ["photos"]`)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if isinstance(ticket_id, int) else None
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    identity = actor.identity()
+    comment = None
+    if comment_id is not None:
+        comment = Comment.objects.filter(pk=comment_id, ticket=ticket).first()
+        if comment is None:
+            raise NotFound(_("No such comment."))
+        allowed = comment.author_id == identity.pk
+    else:
+        allowed = identity.pk == ticket.reporter_id or permissions.is_agent_for(
+            actor.user, ticket.jurisdiction_id
+        )
+    if not allowed:
+        raise NotAllowed(_("Only the author can add photos here."))
+    existing = Photo.objects.filter(ticket=ticket, comment=comment).count()
+    prepared = photo_prepare(files, already=existing)
+    if not prepared:
+        raise InvalidInput(_("Choose at least one photo."), field="photos")
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket.pk)
+        if Photo.objects.filter(ticket=ticket, comment=comment).count() != existing:
+            raise Conflict(_("Photos were added at the same time; try again."))
+        saved = _photos_save(prepared, ticket=ticket, comment=comment, uploader=identity)
+        if comment is None:
+            _append_event(ticket, events.TICKET_UPDATED, {"changed": ["photos"]}, at=timezone.now())
+    return saved

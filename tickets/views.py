@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
@@ -15,7 +16,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,13 +24,20 @@ from realtime import counters
 from tickets import permissions, selectors, services
 from tickets.errors import NotFound, RateLimited, ServiceError
 from tickets.filters import TicketFilter
-from tickets.forms import ReportForm, SignUpForm, answers_from_post, question_inputs
+from tickets.forms import (
+    ReportForm,
+    SignUpForm,
+    answers_from_post,
+    photos_field,
+    question_inputs,
+)
 from tickets.identity import actor_from_request
 from tickets.models import (
     Comment,
     Follow,
     Identity,
     Jurisdiction,
+    Photo,
     ServiceQuestion,
     ServiceType,
     Thanks,
@@ -150,6 +158,54 @@ def _map_context(tickets: list[Ticket]) -> dict[str, Any]:
     }
 
 
+def leaflet_data(
+    tickets: list[Ticket], *, feed: str | None = None, label: str = ""
+) -> dict[str, Any]:
+    """What static/js/map.js draws (a json_script block): tiles, outlines, tickets."""
+    config = settings.FIXLINE
+    areas = []
+    for jurisdiction, _pts in _jurisdiction_shapes():
+        geometry = jurisdiction.boundary
+        if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+            geometry = geometry.get("geometry")
+        areas.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "name": jurisdiction.name,
+                    "slug": jurisdiction.slug,
+                    "depth": len(jurisdiction.ancestor_ids()),
+                },
+            }
+        )
+    return {
+        "tiles": config.get("MAP_TILE_URL", ""),
+        "attribution": config.get("MAP_TILE_ATTRIBUTION", ""),
+        "areas": {"type": "FeatureCollection", "features": areas},
+        "tickets": [
+            {
+                "id": t.pk,
+                "title": t.title,
+                "status": t.status,
+                "lat": t.lat,
+                "long": t.long,
+                "url": t.get_absolute_url(),
+            }
+            for t in tickets
+        ],
+        "feed": feed,
+        "label": label,
+    }
+
+
+def _feed_path(request: HttpRequest) -> str:
+    slug = request.GET.get("jurisdiction", "")
+    if slug and Jurisdiction.objects.filter(slug=slug).exists():
+        return f"/ws/feed/?{urlencode({'jurisdiction': slug})}"
+    return "/ws/feed/"
+
+
 # --- Home -----------------------------------------------------------------------------------
 
 
@@ -191,6 +247,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tickets": tickets,
         "map": _map_context(tickets),
+        "leaflet": leaflet_data(tickets, feed=_feed_path(request)),
     }
     return render(request, "tickets/home.html", context)
 
@@ -247,8 +304,22 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "views": ticket.views + counters.pending_views(ticket.pk),
         "status_changes": list(ticket.status_changes.all()),
         "map": _map_context([ticket]),
+        "leaflet": leaflet_data([ticket]),
+        "photos": [p for p in ticket.photos.all() if p.comment_id is None],
+        "comment_photos": _comment_photos(ticket, comments),
+        "photo_field": photos_field(),
     }
     return render(request, "tickets/detail.html", context)
+
+
+def _comment_photos(ticket: Ticket, comments: list[Comment]) -> dict[int, list[Any]]:
+    """Photos of the shown comments, by comment id (one query)."""
+    shown = {c.pk for c in comments}
+    by_comment: dict[int, list[Any]] = {}
+    for photo in Photo.objects.filter(ticket=ticket, comment__isnull=False):
+        if photo.comment_id in shown:
+            by_comment.setdefault(photo.comment_id, []).append(photo)
+    return by_comment
 
 
 def _back_to(ticket_id: int, anchor: str = "") -> SeeOther:
@@ -273,7 +344,10 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_from_request(request)
     try:
         comment = services.comment_create(
-            actor=actor, ticket_id=pk, body=request.POST.get("body", "")
+            actor=actor,
+            ticket_id=pk,
+            body=request.POST.get("body", ""),
+            photos=request.FILES.getlist("photos"),
         )
     except ServiceError as exc:
         _report_error(request, exc)
@@ -357,6 +431,7 @@ def _report_context(form: ReportForm, data: Any, answer_errors: dict[str, str]) 
         "selected_code": selected,
         "answer_errors": answer_errors,
         "map": _map_context([]),
+        "leaflet": leaflet_data([]),
     }
 
 
@@ -373,7 +448,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         form = ReportForm(initial=initial)
         return render(request, "tickets/new.html", _report_context(form, None, {}))
 
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, request.FILES)
     answer_errors: dict[str, str] = {}
     status = 400
     retry_after = 0
@@ -392,6 +467,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 anonymous=data["anonymous"],
                 display_name=data["display_name"],
                 answers=answers_from_post(stype, request.POST),
+                photos=data.get("photos") or [],
             )
         except ServiceError as exc:
             status = exc.status

@@ -21,7 +21,7 @@
     });
   }
 
-  // --- Map picker ---------------------------------------------------------------------------
+  // --- Map picker: Leaflet (map.js) with a draggable marker; the SVG is the fallback ------
   function num(el, name) { return parseFloat(el.getAttribute(name)); }
 
   function toXY(lat, long) {
@@ -31,41 +31,137 @@
     };
   }
 
-  function placeMarker() {
-    if (!marker) return;
+  function readPoint() {
     var lat = parseFloat(latInput.value);
     var long = parseFloat(longInput.value);
-    if (!isFinite(lat) || !isFinite(long)) { marker.setAttribute("hidden", ""); return; }
-    var p = toXY(lat, long);
+    if (!isFinite(lat) || !isFinite(long) || Math.abs(lat) > 90 || Math.abs(long) > 180) return null;
+    return { lat: lat, long: long };
+  }
+
+  function setPoint(lat, long) {
+    latInput.value = lat.toFixed(6);
+    longInput.value = long.toFixed(6);
+    placeMarker();
+    lookupSimilar();
+  }
+
+  var container = form.querySelector('[data-testid="map"][data-map="picker"]');
+  var picker = null; // {map, marker}
+
+  function placeMarker() {
+    var point = readPoint();
+    if (picker) {
+      if (!point) { if (picker.marker) { picker.marker.remove(); picker.marker = null; } return; }
+      var latlng = [point.lat, point.long];
+      if (!picker.marker) {
+        picker.marker = window.L.marker(latlng, {
+          draggable: true,
+          keyboard: true,
+          title: (window.gettext || String)("Location of the problem (drag to adjust)"),
+          icon: window.FixlineMap.ticketIcon("open"),
+        }).addTo(picker.map);
+        picker.marker.on("dragend", function () {
+          var ll = picker.marker.getLatLng();
+          latInput.value = ll.lat.toFixed(6);
+          longInput.value = ll.lng.toFixed(6);
+          if (container) container.setAttribute("data-has-marker", "true");
+          lookupSimilar();
+        });
+      } else {
+        picker.marker.setLatLng(latlng);
+      }
+      if (container) container.setAttribute("data-has-marker", "true");
+      if (!picker.map.getBounds().contains(latlng)) picker.map.panTo(latlng);
+      return;
+    }
+    if (!marker) return;
+    if (!point) { marker.setAttribute("hidden", ""); return; }
+    var p = toXY(point.lat, point.long);
     marker.setAttribute("cx", p.x.toFixed(1));
     marker.setAttribute("cy", p.y.toFixed(1));
     marker.removeAttribute("hidden");
   }
 
-  if (svg) {
+  if (container && window.FixlineMap && window.L) {
+    try {
+      var made = window.FixlineMap.create(container, { scrollWheelZoom: false });
+      if (made) {
+        picker = { map: made.map, marker: null };
+        made.map.on("click", function (ev) { setPoint(ev.latlng.lat, ev.latlng.lng); });
+        var point = readPoint();
+        if (point) picker.map.setView([point.lat, point.long], 16);
+      }
+    } catch (e) {
+      picker = null;
+      container.classList.remove("map-ready");
+    }
+  }
+
+  if (!picker && svg) {
     svg.addEventListener("click", function (event) {
       var ctm = svg.getScreenCTM();
       if (!ctm) return;
       var pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(ctm.inverse());
-      var long = num(svg, "data-min-long") + pt.x / num(svg, "data-x-scale");
-      var lat = num(svg, "data-max-lat") - pt.y / num(svg, "data-y-scale");
-      latInput.value = lat.toFixed(6);
-      longInput.value = long.toFixed(6);
-      placeMarker();
-      lookupSimilar();
+      setPoint(num(svg, "data-max-lat") - pt.y / num(svg, "data-y-scale"),
+        num(svg, "data-min-long") + pt.x / num(svg, "data-x-scale"));
+    });
+  }
+
+  // Keyboard: put the marker at the centre of the map (pan the map with the arrow keys first).
+  var centre = form.querySelector("[data-map-centre]");
+  if (centre && picker) {
+    centre.hidden = false;
+    centre.addEventListener("click", function () {
+      var c = picker.map.getCenter();
+      setPoint(c.lat, c.lng);
     });
   }
 
   var locate = form.querySelector("[data-locate]");
+  var locateStatus = form.querySelector("[data-locate-status]");
+  function locateMessage(text) { if (locateStatus) locateStatus.textContent = text; }
   if (locate && "geolocation" in navigator) {
     locate.hidden = false;
     locate.addEventListener("click", function () {
+      var t = window.gettext || String;
+      locateMessage(t("Finding your location…"));
       navigator.geolocation.getCurrentPosition(function (pos) {
-        latInput.value = pos.coords.latitude.toFixed(6);
-        longInput.value = pos.coords.longitude.toFixed(6);
-        placeMarker();
-        lookupSimilar();
+        setPoint(pos.coords.latitude, pos.coords.longitude);
+        if (picker) picker.map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+        locateMessage(t("Marker placed at your location."));
+      }, function () {
+        locateMessage(t("Your location is not available: tap the map instead."));
+      }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  }
+
+  // --- Photos: previews and a clear limit message -----------------------------------------
+  var photoInput = form.querySelector('input[type="file"][name="photos"]');
+  var previews = form.querySelector("[data-photo-previews]");
+  if (photoInput && previews) {
+    photoInput.addEventListener("change", function () {
+      var t = window.gettext || String;
+      previews.textContent = "";
+      var files = Array.prototype.slice.call(photoInput.files || []);
+      var max = parseInt(photoInput.getAttribute("data-max-count") || "3", 10);
+      var maxBytes = parseInt(photoInput.getAttribute("data-max-bytes") || "0", 10);
+      var problems = [];
+      if (files.length > max) problems.push(t("Choose at most 3 photos."));
+      files.slice(0, max).forEach(function (file) {
+        if (maxBytes && file.size > maxBytes) problems.push(file.name + ": " + t("too large."));
+        if (!/^image\//.test(file.type)) problems.push(file.name + ": " + t("not an image."));
+        if (!/^image\//.test(file.type) || !window.URL || !URL.createObjectURL) return;
+        var img = document.createElement("img");
+        img.src = URL.createObjectURL(file);
+        img.alt = file.name;
+        img.className = "photo-preview";
+        var li = document.createElement("li");
+        li.appendChild(img);
+        previews.appendChild(li);
       });
+      photoInput.setCustomValidity(problems.join(" "));
+      var note = form.querySelector("[data-photo-problems]");
+      if (note) note.textContent = problems.join(" ");
     });
   }
 

@@ -19,3 +19,16 @@ def render_body_filter(text: str) -> SafeString:
 @register.filter
 def status_class(status: str) -> str:
     return f"badge badge-{status}" if status in {"open", "acknowledged", "closed"} else "badge"
+
+
+@register.filter
+def is_agent(user: object) -> bool:
+    """Agents (of any jurisdiction) and admins see the dashboard link."""
+    from tickets import permissions
+
+    return permissions.is_agent(user) or permissions.is_admin(user)
+
+
+@register.filter
+def get_item(mapping: object, key: object) -> object:
+    return mapping.get(key) if isinstance(mapping, dict) else None
