@@ -31,9 +31,9 @@ from tickets.models import EmergencyEvent
 
 def _body(request: Request) -> dict[str, Any]:
     data = request.data
+    if hasattr(data, "dict"):  # a form post (QueryDict): one value per field
+        return data.dict()
     if not isinstance(data, dict):
-        if hasattr(data, "dict"):
-            return data.dict()
         raise ValidationError({"detail": "The body must be a JSON object."})
     return dict(data)
 

@@ -1,0 +1,80 @@
+"""The audit log: written for every action, immutable, readable and exportable."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+
+from moderation.models import AuditEntry
+from tests.conftest import client_for
+from tests.moderation.conftest import comment_on
+
+
+@pytest.fixture
+def entry(world: dict[str, Any], borough_ticket: Any) -> AuditEntry:
+    comment = comment_on(borough_ticket, '=HYPERLINK("x") rude', user=world["outsider"])
+    answer = client_for(world["agent"]).post(
+        f"/api/v1/comments/{comment.pk}/hide/", {"reason": "abusive"}, format="json"
+    )
+    assert answer.status_code == 200
+    return AuditEntry.objects.get(action="hide")
+
+
+def test_entry_records_who_what_why_and_the_text(entry: AuditEntry) -> None:
+    assert entry.actor_name == "agent"
+    assert entry.target_type == "comment" and entry.reason == "abusive"
+    assert entry.before["visibility"] == "visible" and entry.after["visibility"] == "hidden"
+    assert "rude" in entry.before["body"]
+
+
+def test_no_code_path_updates_or_deletes(entry: AuditEntry) -> None:
+    entry.reason = "rewritten"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="rewritten")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+    entry.refresh_from_db()
+    assert entry.reason == "abusive"
+
+
+def test_admin_is_read_only(world: dict[str, Any], entry: AuditEntry) -> None:
+    model_admin = admin.site._registry[AuditEntry]
+    request = RequestFactory().get("/admin/")
+    request.user = world["admin"]
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, entry)
+    assert not model_admin.has_delete_permission(request, entry)
+
+
+def test_read_and_export(world: dict[str, Any], entry: AuditEntry) -> None:
+    volunteer = client_for(world["volunteer"])
+    listed = volunteer.get("/api/v1/moderation/audit/").json()
+    assert listed["count"] == 1 and listed["results"][0]["action"] == "hide"
+    exported = volunteer.get("/api/v1/moderation/audit/?format=csv")
+    assert exported.status_code == 200
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert rows[0]["action"] == "hide" and rows[0]["by"] == "agent"
+    denied = client_for(world["outsider"]).get("/api/v1/moderation/audit/?format=csv")
+    assert denied.status_code == 403
+
+
+def test_trust_grant_is_audited(world: dict[str, Any]) -> None:
+    agent = client_for(world["agent"])
+    body = {"username": "citizen", "reason": "runs the snow brigade"}
+    assert agent.post("/api/v1/moderation/trust/", body, format="json").status_code == 201
+    assert agent.post("/api/v1/moderation/trust/", body, format="json").status_code == 409
+    revoked = agent.post("/api/v1/moderation/trust/revoke/", body, format="json")
+    assert revoked.status_code == 200
+    assert not world["citizen"].groups.filter(name="Trusted volunteers").exists()
+    actions = list(AuditEntry.objects.order_by("at", "id").values_list("action", flat=True))
+    assert actions == ["trust.grant", "trust.revoke"]
