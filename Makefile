@@ -29,6 +29,7 @@ run: $(STAMP)
 # The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
+	$(PY) -m security.audit
 	$(PY) -m tests.support.run_suite
 
 system-deps:

@@ -97,6 +97,10 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# Security and privacy (docs/security.md): two-factor authentication (django-otp), login
+# throttling (django-axes), the Content-Security-Policy (django-csp), account privacy pages.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "csp", "security"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,6 +113,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tickets.identity.IdentityMiddleware",
 ]
+# OTP after authentication (then the guard: a 2FA account is never logged in by a password
+# alone); the CSP after X-Frame-Options (it exempts /embed/ from it); django-axes last.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "security.middleware.RequireOTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "security.middleware.FixlineCSPMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
@@ -230,14 +249,59 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The CSRF cookie stays readable by our own scripts (they send it as X-CSRFToken); the
+# session cookie never is.
 if env_bool("FIXLINE_BEHIND_TLS", False):
+    # Behind nginx terminating TLS, which must set (and overwrite any client value of)
+    # `proxy_set_header X-Forwarded-Proto $scheme;` — see docs/security.md.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_SAMESITE = "Strict"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (django-csp 4). security.middleware.FixlineCSPMiddleware adds, per
+# request, the page's own ws(s):// origin to connect-src, the map tile host
+# (FIXLINE["MAP_TILE_URL"]) to img-src, and relaxes frame-ancestors to * on /embed/ only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Two-factor authentication (django-otp, TOTP) for agents and admins who turn it on.
+OTP_TOTP_ISSUER = env_str("FIXLINE_OTP_ISSUER", "Fixline")
+
+# Login throttling (django-axes): 5 failures for one username from one network address lock
+# that pair out for 15 minutes, on the login form, the admin and the API token endpoint.
+# The "address" axes stores is a daily-salted hash (security.throttling), never the raw IP.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("FIXLINE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("FIXLINE_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "security.throttling.pseudonymous_client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_LOCKOUT_TEMPLATE = "security/lockout.html"
+AXES_VERBOSE = False
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

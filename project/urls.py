@@ -13,6 +13,8 @@ router.register("tickets", api.TicketViewSet, basename="ticket")
 router.register("services", api.ServiceTypeViewSet, basename="service")
 
 urlpatterns = [
+    # Two-step login, 2FA, my data, anonymise; overrides the plain login and token views.
+    path("", include("security.urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/exports/", include("tickets.exports")),
