@@ -1,0 +1,135 @@
+"""Follower updates: every comment and status change, batched per minute, never about your
+own words, with a one-click unsubscribe that needs no login."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.test import Client
+
+from notifications.models import Notification
+from tests.conftest import actor_for
+from tests.notifications.conftest import html_of, run_tasks, to
+from tickets import services
+from tickets.models import Follow
+
+
+def _followed_ticket(world: Any, make_ticket: Any) -> Any:
+    ticket = make_ticket()  # the owner follows by default
+    services.ticket_react(actor=actor_for(world["outsider"]), ticket_id=ticket.pk, kind="follow")
+    run_tasks()
+    return ticket
+
+
+def test_two_changes_within_a_minute_make_one_message(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    ticket = _followed_ticket(world, make_ticket)
+    outbox.clear()
+    agent = actor_for(world["agent"])
+    services.comment_create(actor=agent, ticket_id=ticket.pk, body="Crew booked for Monday.")
+    clock.advance(seconds=20)
+    services.ticket_transition(actor=agent, ticket_id=ticket.pk, action="acknowledge")
+    run_tasks()
+    assert not outbox  # the minute is not over
+    clock.advance(seconds=45)
+    run_tasks()
+
+    for address in ("owner@example.org", "outsider@example.org"):
+        [message] = to(outbox, address)
+        assert f"#{ticket.pk}" in message.subject
+        assert "Crew booked for Monday." in message.body
+        assert "from Open to Acknowledged" in message.body
+        assert "Crew booked for Monday." in html_of(message)
+    assert len(outbox) == 2
+
+    # A later change starts a new batch: a second message, not a resend of the first.
+    clock.advance(minutes=5)
+    services.comment_create(actor=agent, ticket_id=ticket.pk, body="Done by Tuesday.")
+    clock.advance(seconds=61)
+    run_tasks()
+    assert len(to(outbox, "owner@example.org")) == 2
+    assert "Crew booked" not in to(outbox, "owner@example.org")[1].body
+
+
+def test_nobody_is_mailed_about_their_own_comment(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    ticket = _followed_ticket(world, make_ticket)
+    outbox.clear()
+    services.comment_create(
+        actor=actor_for(world["outsider"]), ticket_id=ticket.pk, body="Still there tonight."
+    )
+    clock.advance(seconds=61)
+    run_tasks()
+    assert not to(outbox, "outsider@example.org")
+    [message] = to(outbox, "owner@example.org")
+    assert "Still there tonight." in message.body
+    # The bell too: the owner has a notification, the author none.
+    assert Notification.objects.filter(user=world["owner"], kind="comment.created").count() == 1
+    assert not Notification.objects.filter(user=world["outsider"], kind="comment.created").exists()
+
+
+def test_unsubscribe_link_works_without_login_and_stops_mail(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    ticket = _followed_ticket(world, make_ticket)
+    outbox.clear()
+    agent = actor_for(world["agent"])
+    services.comment_create(actor=agent, ticket_id=ticket.pk, body="First update.")
+    clock.advance(seconds=61)
+    run_tasks()
+    [message] = to(outbox, "outsider@example.org")
+    header = message.extra_headers["List-Unsubscribe"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.fullmatch(r"<http://127\.0\.0\.1:8000(/\S+)>", header).group(1)
+    assert url in message.body  # the same link, visible in the text
+
+    browser = Client(enforce_csrf_checks=True)  # nobody logged in
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert Follow.objects.filter(ticket=ticket, identity__user=world["outsider"]).exists()
+    # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", without a CSRF token.
+    done = browser.post(url, {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    assert not Follow.objects.filter(ticket=ticket, identity__user=world["outsider"]).exists()
+
+    outbox.clear()
+    services.comment_create(actor=agent, ticket_id=ticket.pk, body="Second update.")
+    clock.advance(seconds=61)
+    run_tasks()
+    assert not to(outbox, "outsider@example.org")
+    assert to(outbox, "owner@example.org")
+
+    assert browser.get(url.replace("/unfollow/", "/unfollow/x")).status_code == 400
+
+
+def test_a_follower_who_unsubscribes_during_the_minute_gets_nothing(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    ticket = _followed_ticket(world, make_ticket)
+    outbox.clear()
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="Soon.")
+    run_tasks()
+    services.ticket_unfollow(actor=actor_for(world["outsider"]), ticket_id=ticket.pk)
+    clock.advance(seconds=61)
+    run_tasks()
+    assert not to(outbox, "outsider@example.org")
+    assert to(outbox, "owner@example.org")
+
+
+def test_hidden_comments_are_not_mailed(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    ticket = _followed_ticket(world, make_ticket)
+    outbox.clear()
+    rude = services.comment_create(
+        actor=actor_for(anon="z" * 20), ticket_id=ticket.pk, body="Something rude."
+    )
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="Noted.")
+    services.comment_set_visibility(comment_id=rude.pk, visibility="hidden", reason="abuse")
+    clock.advance(seconds=61)
+    run_tasks()
+    [message] = to(outbox, "owner@example.org")
+    assert "Noted." in message.body and "rude" not in message.body
