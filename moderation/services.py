@@ -739,7 +739,7 @@ def _lock_offer(offer_id: Any) -> Offer:
     if ticket_id is not None:
         Ticket.objects.select_for_update(no_key=True).get(pk=ticket_id)
     return (
-        Offer.objects.select_for_update()
+        Offer.objects.select_for_update(of=("self",))
         .select_related("ticket", "ticket__jurisdiction", "event", "author")
         .get(pk=offer_id)
     )
