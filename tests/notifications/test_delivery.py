@@ -9,6 +9,7 @@ import sys
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -120,7 +121,8 @@ def test_the_real_worker_process_delivers_a_receipt(world: Any, tmp_path: Path) 
     if connection.vendor == "sqlite":
         url = f"sqlite:///{db['NAME']}"
     else:
-        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
+        url = f"postgres://{user}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {
         **os.environ,
         "DATABASE_URL": url,
