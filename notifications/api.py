@@ -48,20 +48,41 @@ class NotificationList(APIView):
         return Response({"unread": inapp.unread_count(request.user.pk), "results": rows})
 
 
-class MarkRead(APIView):
-    """`POST …/notifications/{id}/read/` marks one; `POST …/notifications/read/` marks all
-    (or those listed in `ids`)."""
+class MarkAllBody(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class MarkedAnswer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class MarkOneRead(APIView):
+    """`POST /api/v1/notifications/{id}/read/`: mark one of the caller's notifications read."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: dict})
-    def post(self, request: Request, pk: int | None = None) -> Response:
+    @extend_schema(operation_id="notifications_mark_read", request=None, responses=MarkedAnswer)
+    def post(self, request: Request, pk: int) -> Response:
+        changed = inapp.mark_read(request.user, [pk])
+        return Response({"marked": changed, "unread": inapp.unread_count(request.user.pk)})
+
+
+class MarkAllRead(APIView):
+    """`POST /api/v1/notifications/read/`: mark all (or those listed in `ids`) read."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="notifications_mark_all_read", request=MarkAllBody, responses=MarkedAnswer
+    )
+    def post(self, request: Request) -> Response:
         ids: Any = None
-        if pk is not None:
-            ids = [pk]
-        elif isinstance(request.data, dict) and "ids" in request.data:
+        if isinstance(request.data, dict) and "ids" in request.data:
             raw = request.data.get("ids")
-            if not isinstance(raw, list) or not all(isinstance(i, int) for i in raw):
+            if not isinstance(raw, list) or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in raw
+            ):
                 return Response({"ids": ["A list of notification ids."]}, status=400)
             ids = raw[:1000]
         changed = inapp.mark_read(request.user, ids)

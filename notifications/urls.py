@@ -14,6 +14,6 @@ urlpatterns = [
     path("notifications/fixed/<str:token>/yes/", views.fixed_yes, name="fixed-yes"),
     path("notifications/fixed/<str:token>/no/", views.fixed_no, name="fixed-no"),
     path("api/v1/notifications/", api.NotificationList.as_view(), name="api-list"),
-    path("api/v1/notifications/read/", api.MarkRead.as_view(), name="api-read-all"),
-    path("api/v1/notifications/<int:pk>/read/", api.MarkRead.as_view(), name="api-read"),
+    path("api/v1/notifications/read/", api.MarkAllRead.as_view(), name="api-read-all"),
+    path("api/v1/notifications/<int:pk>/read/", api.MarkOneRead.as_view(), name="api-read"),
 ]
