@@ -385,3 +385,12 @@ async def test_moderation_accepts_moderators(world: dict[str, Any]) -> None:
     for comm in sockets:
         assert (await recv(comm))["data"] == {"id": 9}
         await comm.disconnect()
+
+
+async def test_notifications_bell_is_routed(world: dict[str, Any]) -> None:
+    comm = await connect("/ws/notifications/")
+    assert await expect_close(comm) == CLOSE_UNAUTHENTICATED
+    comm = await connect("/ws/notifications/", user=world["citizen"])
+    hello = json.loads((await comm.receive_output(3))["text"])
+    assert hello["type"] == "hello"
+    await comm.disconnect()
