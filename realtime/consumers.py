@@ -194,15 +194,12 @@ class TicketConsumer(BaseConsumer):
 
         page = selectors.EVENTS_PAGE_MAX
         while not self.closed:
-            rows = await database_sync_to_async(selectors.events_since)(
+            rows = await database_sync_to_async(selectors.public_events_since)(
                 self.ticket_id, self.last, limit=page
             )
-            for row in rows:
-                message = events.envelope(
-                    type=row.type, ticket=row.ticket_id, seq=row.seq, at=row.at, data=row.data
-                )
+            for message in rows:
                 await self.send_text(_dumps(message))
-                self.last = row.seq
+                self.last = message["seq"]
             if len(rows) < page:
                 return
 

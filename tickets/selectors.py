@@ -42,6 +42,37 @@ def events_since(ticket_id: int, since: int, *, limit: int = EVENTS_PAGE_MAX) ->
     )
 
 
+_COMMENT_TEXT_EVENTS = {"comment.created", "comment.restored"}
+
+
+def public_events_since(
+    ticket_id: int, since: int, *, limit: int = EVENTS_PAGE_MAX
+) -> list[dict[str, Any]]:
+    """The log as the public may read it now, as envelopes. A comment hidden (or held, or
+    shadowed) since it was logged is served as `comment.hidden` at its original seq, so a
+    replay never shows text a moderator has taken down, and seq numbering stays gapless."""
+    from realtime.events import envelope
+
+    rows = events_since(ticket_id, since, limit=limit)
+    comment_ids = {r.data.get("id") for r in rows if r.type in _COMMENT_TEXT_EVENTS}
+    public_ids = (
+        set(
+            Comment.objects.filter(
+                pk__in=comment_ids, visibility=Comment.Visibility.VISIBLE, shadow=False
+            ).values_list("pk", flat=True)
+        )
+        if comment_ids
+        else set()
+    )
+    out = []
+    for r in rows:
+        type_, data = r.type, r.data
+        if type_ in _COMMENT_TEXT_EVENTS and data.get("id") not in public_ids:
+            type_, data = "comment.hidden", {"id": data.get("id")}
+        out.append(envelope(type=type_, ticket=r.ticket_id, seq=r.seq, at=r.at, data=data))
+    return out
+
+
 def ticket_counters_many(ticket_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = Ticket.objects.filter(pk__in=ticket_ids).values(
         "id", "views", "followers", "votes", "thanks"

@@ -319,3 +319,28 @@ def test_openapi_schema_is_served(world: dict[str, Any], anon_api: APIClient) ->
     assert answer.status_code == 200
     text = answer.content.decode()
     assert "/api/v1/tickets/{id}/transitions/" in text and "/api/v1/tickets/{id}/events/" in text
+
+
+def test_event_log_never_replays_the_text_of_a_hidden_comment(
+    world: dict[str, Any], make_ticket: Any
+) -> None:
+    ticket = make_ticket()
+    comment = services.comment_create(
+        actor=actor_for(world["outsider"]), ticket_id=ticket.pk, body="my phone is 555-0199"
+    )
+    services.comment_set_visibility(
+        comment_id=comment.pk, visibility="hidden", reason="personal_info"
+    )
+    log = APIClient().get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    assert "555-0199" not in json.dumps(log)
+    assert [(e["seq"], e["type"], e["data"]) for e in log[1:]] == [
+        (2, "comment.hidden", {"id": comment.pk}),
+        (3, "comment.hidden", {"id": comment.pk}),
+    ]
+    services.comment_set_visibility(
+        comment_id=comment.pk, visibility="visible", reason="ok after edit"
+    )
+    log = APIClient().get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    assert [e["type"] for e in log[1:]] == ["comment.created", "comment.hidden", "comment.restored"]
+    for message in log:
+        events.validate(message)
