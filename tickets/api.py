@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -24,6 +25,9 @@ from tickets.public import comment_public
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Write-layer errors become 400/403/404/409/429 with what is wrong."""
+    if isinstance(exc, OverflowError | DataError):
+        # A number too large for the database (ids, offsets): bad input, not a server error.
+        return Response({"detail": "A number in the request is out of range."}, status=400)
     if isinstance(exc, ServiceError):
         response = Response(exc.as_dict(), status=exc.status)
         if isinstance(exc, RateLimited):

@@ -146,7 +146,7 @@ class IdentityMiddleware:
     page loads. API and Open311 calls never get one: a client with no cookie jar would be a
     new person on every call, so without a cookie it is known by token or network address."""
 
-    EXEMPT_PREFIXES = ("/api/", "/open311/", "/static/", "/embed/", "/ws/")
+    EXEMPT_PREFIXES = ("/api/", "/open311/", "/static/", "/embed/", "/ws/", "/feeds/", "/media/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
