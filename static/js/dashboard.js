@@ -3,7 +3,7 @@
  * keeping the boxes that were ticked. "Select all" ticks every row. */
 (function () {
   "use strict";
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var live = document.querySelector("[data-queue-live]");
   if (!live) return;
   var announcer = document.getElementById("queue-announcer");
@@ -38,7 +38,7 @@
           live.setAttribute("data-refreshed", String(Date.now()));
           if (announcer) {
             announcer.textContent = "";
-            setTimeout(function () { announcer.textContent = t("The queue was updated."); }, 50);
+            setTimeout(function () { announcer.textContent = gettext("The queue was updated."); }, 50);
           }
         })
         .catch(function () {});

@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var fmt = window.interpolate || function (s, o) {
     return s.replace(/%\((\w+)\)s/g, function (_m, k) { return o[k]; });
   };
@@ -25,7 +25,7 @@
   }
 
   var STATUS_LABEL = {
-    open: t("Open"), acknowledged: t("Acknowledged"), closed: t("Closed")
+    open: gettext("Open"), acknowledged: gettext("Acknowledged"), closed: gettext("Closed")
   };
 
   function ticketIcon(status) {
@@ -63,19 +63,20 @@
     var canvas = document.createElement("div");
     canvas.className = "map-canvas";
     canvas.setAttribute("role", "region");
-    canvas.setAttribute("aria-label", container.getAttribute("data-map-label") || t("Map"));
+    canvas.setAttribute("aria-label", container.getAttribute("data-map-label") || gettext("Map"));
     container.appendChild(canvas);
     container.classList.add("map-ready");
 
     var map = L.map(canvas, {
       zoomControl: true,
+      maxZoom: 19,
       attributionControl: !!data.tiles,
       scrollWheelZoom: options.scrollWheelZoom === true,
       tap: true
     });
     if (map.zoomControl) {
       map.zoomControl.remove();
-      L.control.zoom({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") }).addTo(map);
+      L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
     }
     if (map.attributionControl) map.attributionControl.setPrefix(false);
     if (data.tiles) {
@@ -119,7 +120,7 @@
           return L.divIcon({
             className: "ticket-cluster",
             html: "<span>" + n + '</span><span class="visually-hidden"> ' +
-              fmt(t("%(n)s tickets"), { n: n }, true) + "</span>",
+              fmt(gettext("%(n)s tickets"), { n: n }, true) + "</span>",
             iconSize: [36, 36]
           });
         }
@@ -187,12 +188,12 @@
         if (msg.type === "ticket.created") {
           if (addTicket(d)) {
             container.setAttribute("data-marker-count", String(Object.keys(markers).length));
-            announce(fmt(t("New report on the map: %(title)s"), { title: d.title }, true));
+            announce(fmt(gettext("New report on the map: %(title)s"), { title: d.title }, true));
           }
         } else if (msg.type === "ticket.status_changed") {
           setStatus(d.id, d.to);
           if (markers[d.id]) {
-            announce(fmt(t("%(title)s is now %(status)s"),
+            announce(fmt(gettext("%(title)s is now %(status)s"),
               { title: d.title, status: STATUS_LABEL[d.to] || d.to }, true));
           }
         }
@@ -230,6 +231,7 @@
         else if (kind === "ticket") ticketMap(container);
       } catch (e) {
         // The server-drawn SVG stays visible: the page still works.
+        if (window.console) console.error("map:", e);
         container.classList.remove("map-ready");
       }
     });

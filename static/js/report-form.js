@@ -1,6 +1,7 @@
 /* Report form: custom questions per type, map location picker, similar reports nearby. */
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
   var form = document.querySelector('[data-testid="report-form"]');
   if (!form) return;
 
@@ -57,7 +58,7 @@
         picker.marker = window.L.marker(latlng, {
           draggable: true,
           keyboard: true,
-          title: (window.gettext || String)("Location of the problem (drag to adjust)"),
+          title: gettext("Location of the problem (drag to adjust)"),
           icon: window.FixlineMap.ticketIcon("open"),
         }).addTo(picker.map);
         picker.marker.on("dragend", function () {
@@ -123,14 +124,13 @@
   if (locate && "geolocation" in navigator) {
     locate.hidden = false;
     locate.addEventListener("click", function () {
-      var t = window.gettext || String;
-      locateMessage(t("Finding your location…"));
+      locateMessage(gettext("Finding your location…"));
       navigator.geolocation.getCurrentPosition(function (pos) {
         setPoint(pos.coords.latitude, pos.coords.longitude);
         if (picker) picker.map.setView([pos.coords.latitude, pos.coords.longitude], 17);
-        locateMessage(t("Marker placed at your location."));
+        locateMessage(gettext("Marker placed at your location."));
       }, function () {
-        locateMessage(t("Your location is not available: tap the map instead."));
+        locateMessage(gettext("Your location is not available: tap the map instead."));
       }, { enableHighAccuracy: true, timeout: 10000 });
     });
   }
@@ -140,19 +140,20 @@
   var previews = form.querySelector("[data-photo-previews]");
   if (photoInput && previews) {
     photoInput.addEventListener("change", function () {
-      var t = window.gettext || String;
       previews.textContent = "";
       var files = Array.prototype.slice.call(photoInput.files || []);
       var max = parseInt(photoInput.getAttribute("data-max-count") || "3", 10);
       var maxBytes = parseInt(photoInput.getAttribute("data-max-bytes") || "0", 10);
       var problems = [];
-      if (files.length > max) problems.push(t("Choose at most 3 photos."));
+      if (files.length > max) problems.push(gettext("Choose at most 3 photos."));
       files.slice(0, max).forEach(function (file) {
-        if (maxBytes && file.size > maxBytes) problems.push(file.name + ": " + t("too large."));
-        if (!/^image\//.test(file.type)) problems.push(file.name + ": " + t("not an image."));
-        if (!/^image\//.test(file.type) || !window.URL || !URL.createObjectURL) return;
+        if (maxBytes && file.size > maxBytes) problems.push(file.name + ": " + gettext("too large."));
+        if (!/^image\//.test(file.type)) problems.push(file.name + ": " + gettext("not an image."));
+        if (!/^image\//.test(file.type) || !window.FileReader) return;
         var img = document.createElement("img");
-        img.src = URL.createObjectURL(file);
+        var reader = new FileReader(); // a data: URL (the CSP allows data: images, not blob:)
+        reader.onload = function () { img.src = reader.result; };
+        reader.readAsDataURL(file);
         img.alt = file.name;
         img.className = "photo-preview";
         var li = document.createElement("li");

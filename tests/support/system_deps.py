@@ -13,6 +13,8 @@ NEEDS = {
     "postgresql": lambda: bool(glob.glob("/usr/lib/postgresql/*/bin/initdb")),
     "redis-server": lambda: shutil.which("redis-server") is not None,
     "chromium": lambda: os.path.exists("/usr/bin/chromium"),
+    # xgettext/msgfmt: tests/test_i18n.py runs makemessages.
+    "gettext": lambda: shutil.which("xgettext") is not None,
 }
 
 

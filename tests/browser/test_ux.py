@@ -1,0 +1,216 @@
+"""The citizen's and the agent's experience in a real Chromium against a real daphne:
+reporting on a phone in French with a pin and a photo, the live map, the live dashboard,
+axe-core accessibility checks and the README screenshots (docs/screenshots/)."""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.realtime.processes import ROOT, Daphne, base_env, http, manage, token
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    var = tempfile.mkdtemp(prefix="fixline-ux-")
+    # No map tiles: no network here, and the map must work without them anyway.
+    env = base_env(FIXLINE_VAR_DIR=var, FIXLINE_MAP_TILES="")
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    daphne = Daphne(env)
+    yield daphne
+    daphne.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    assert chromium.exists(), "Debian's chromium is needed (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def watch_csp(page: Any) -> list[str]:
+    """Console errors a strict CSP (or a broken script) would produce."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and ("Content Security Policy" in m.text or "Uncaught" in m.text)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems
+
+
+def login(context: Any, server: Daphne, username: str) -> None:
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"demo-{username}")
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_load_state()
+    page.close()
+
+
+def axe_problems(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))"
+    )
+    return list(result)
+
+
+def test_report_on_a_phone_in_french_with_pin_and_photo(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=False)
+    page = context.new_page()
+    problems = watch_csp(page)
+    page.goto(f"{server.url}/tickets/new/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator("h1")).to_have_text("Signaler un problème")
+    page.select_option("select[name=service_code]", "snow")
+    page.fill("input[name=title]", "Rue non déneigée devant l'école")
+    page.fill("textarea[name=description]", "Le trottoir est glissant.")
+    canvas = page.locator("[data-testid=map] .leaflet-container")
+    expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-testid=map] .leaflet-marker-draggable")).to_have_count(1)
+    assert re.match(r"^45\.\d+", page.input_value("input[name=lat]"))
+    assert re.match(r"^-73\.\d+", page.input_value("input[name=long]"))
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "trottoir.png", "mimeType": "image/png", "buffer": png_bytes()}],
+    )
+    expect(page.locator("[data-photo-previews] img")).to_have_count(1)
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    expect(page.locator("h1")).to_have_text("Rue non déneigée devant l'école")
+    expect(page.get_by_test_id("ticket-status")).to_have_text("Ouvert")
+    photo = page.get_by_test_id("ticket-photo")
+    expect(photo).to_have_count(1)
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 800
+    expect(page.locator(".messages")).to_contain_text("Merci")
+    assert problems == []
+    context.close()
+
+
+def test_live_map_and_dashboard(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    home = browser.new_context(locale="en-US", viewport=DESKTOP).new_page()
+    problems = watch_csp(home)
+    home.goto(f"{server.url}/")
+    the_map = home.get_by_test_id("map")
+    expect(the_map).to_have_attribute("data-live", "live", timeout=5000)
+    before = int(the_map.get_attribute("data-marker-count"))
+    assert before > 0
+    agent_context = browser.new_context(locale="en-US", viewport=DESKTOP)
+    login(agent_context, server, "agent")
+    board = agent_context.new_page()
+    board.goto(f"{server.url}/dashboard/")
+    expect(board.get_by_test_id("chart")).to_be_visible()
+    expect(board.locator("[data-queue-live]")).to_have_attribute("data-live", "live", timeout=5000)
+    rows = board.get_by_test_id("queue-row").count()
+
+    status, created = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/",
+        {"title": "Live on the map", "service_code": "snow", "lat": 45.54, "long": -73.6},
+    )
+    assert status == 201, created
+    expect(the_map).to_have_attribute("data-marker-count", str(before + 1), timeout=5000)
+    expect(home.get_by_test_id("map-announcer")).to_contain_text("Live on the map")
+    expect(board.get_by_test_id("queue-row")).to_have_count(rows + 1, timeout=5000)
+
+    key = token(server.url, "agent", "demo-agent")
+    status, _ = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{created['id']}/transitions/",
+        {"action": "acknowledge"},
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert status == 200
+    expect(the_map).to_have_attribute(
+        "data-last-change", f"{created['id']}:acknowledged", timeout=5000
+    )
+    expect(
+        board.locator(f"[data-testid=queue-row][data-ticket-id='{created['id']}']")
+    ).to_have_attribute("data-status", "acknowledged", timeout=5000)
+    assert problems == []
+
+
+def test_accessibility_and_screenshots(server: Daphne, browser: Any) -> None:
+    status, answer = http("GET", f"{server.url}/api/v1/tickets/?status=open")
+    ticket_id = (answer["results"] if isinstance(answer, dict) else answer)[0]["id"]
+    pages = {
+        "home": "/",
+        "ticket": f"/tickets/{ticket_id}/",
+        "report": "/tickets/new/",
+        "dashboard": "/dashboard/",
+        "moderation": "/moderation/",
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    failures: dict[str, list[str]] = {}
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        # axe is injected as a script tag: the strict CSP (rightly) refuses it otherwise.
+        context = browser.new_context(locale="en-US", viewport=viewport, bypass_csp=True)
+        login(context, server, "agent")
+        page = context.new_page()
+        for name, path in pages.items():
+            response = page.goto(f"{server.url}{path}")
+            assert response is not None and response.status == 200, (path, response)
+            page.wait_for_load_state("load")
+            if name in ("home", "report", "ticket"):
+                page.locator("[data-testid=map] .leaflet-container").first.wait_for()
+            if label == "desktop":  # axe once per page; the layout check is the screenshot
+                found = axe_problems(page)
+                if found:
+                    failures[name] = found
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=False)
+            # Nothing wider than the phone screen.
+            if label == "phone":
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"] + 1, (name, width)
+        # Keyboard: the first Tab lands on the skip link, visibly focused.
+        page.goto(f"{server.url}/")
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => [document.activeElement.className, getComputedStyle(document.activeElement)"
+            ".outlineStyle]"
+        )
+        assert focused[0] == "skip-link" and focused[1] != "none", focused
+        context.close()
+    assert failures == {}, failures
