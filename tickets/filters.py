@@ -9,6 +9,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tickets.models import EmergencyEvent, Jurisdiction, ServiceType, Ticket
 
@@ -39,6 +41,7 @@ class BBoxField(forms.CharField):
         return min_long, min_lat, max_long, max_lat
 
 
+@extend_schema_field(OpenApiTypes.STR)  # minlong,minlat,maxlong,maxlat (schema: a string)
 class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 
