@@ -9,7 +9,8 @@ import io
 import json
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.exceptions import ValidationError
@@ -21,7 +22,7 @@ from moderation import permissions, selectors, services
 from moderation.models import AuditEntry, Flag, Offer, Sanction, TrustGrant
 from realtime.events import iso
 from tickets import selectors as ticket_selectors
-from tickets.api import comment_for
+from tickets.api import CommentSerializer, comment_for
 from tickets.errors import NotAllowed, NotFound
 from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent
@@ -44,7 +45,130 @@ def _require_moderator(request: Request) -> None:
 
 
 Reason = inline_serializer("ModerationReason", {"reason": serializers.CharField()})
-Ok = inline_serializer("ModerationResult", {"id": serializers.IntegerField()})
+
+
+# --- Response schemas (documentation: the answers are built by the *_data functions) -----------
+
+
+class ModeratedCommentSerializer(CommentSerializer):
+    visibility = serializers.CharField()
+    author_key = serializers.CharField()
+
+
+class QueueFlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+    details = serializers.CharField(allow_blank=True)
+    weight = serializers.FloatField()
+    created_at = serializers.CharField()
+
+
+class QueueTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    jurisdiction = serializers.CharField()
+    url = serializers.CharField()
+
+
+class QueueItemSerializer(serializers.Serializer):
+    comment = ModeratedCommentSerializer()
+    ticket = QueueTicketSerializer()
+    score = serializers.FloatField()
+    held = serializers.BooleanField()
+    flags = QueueFlagSerializer(many=True)
+
+
+class QueueSerializer(serializers.Serializer):
+    threshold = serializers.FloatField()
+    count = serializers.IntegerField()
+    results = QueueItemSerializer(many=True)
+
+
+class FlagResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    comment = serializers.IntegerField()
+    reason = serializers.CharField()
+    hidden = serializers.BooleanField()
+
+
+class SanctionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author_key = serializers.CharField()
+    identity_kind = serializers.CharField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+    starts_at = serializers.CharField()
+    ends_at = serializers.CharField(allow_null=True)
+    limit_count = serializers.IntegerField(allow_null=True)
+    limit_seconds = serializers.IntegerField(allow_null=True)
+    follows_address = serializers.BooleanField()
+    active = serializers.BooleanField()
+    revoked_at = serializers.CharField(allow_null=True)
+
+
+class TrustSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    action = serializers.CharField()
+    reason = serializers.CharField()
+    by = serializers.CharField(allow_null=True)
+    at = serializers.CharField()
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.CharField()
+    by = serializers.CharField(allow_blank=True)
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    ticket = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    before = serializers.DictField()
+    after = serializers.DictField()
+
+
+class AuditPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = AuditEntrySerializer(many=True)
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    starts_at = serializers.CharField()
+    ends_at = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+    premoderate_anonymous = serializers.BooleanField()
+    slow_mode_seconds = serializers.IntegerField()
+    anonymous_comment_limit = serializers.IntegerField(allow_null=True)
+    area = serializers.JSONField(allow_null=True)
+    url = serializers.CharField()
+    tickets = serializers.IntegerField()
+
+
+class OfferSerializer(serializers.Serializer):
+    """Public form: id, status, author (a label), created_at. The private form (for those
+    handling offers, and for its author) adds everything else, contact included."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    author = serializers.CharField(required=False)
+    created_at = serializers.CharField()
+    ticket = serializers.IntegerField(required=False, allow_null=True)
+    event = serializers.CharField(required=False, allow_null=True)
+    held = serializers.BooleanField(required=False)
+    message = serializers.CharField(required=False)
+    skills = serializers.CharField(required=False, allow_blank=True)
+    availability = serializers.CharField(required=False, allow_blank=True)
+    area = serializers.CharField(required=False, allow_blank=True)
+    contact = serializers.CharField(required=False)
+    author_key = serializers.CharField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    jurisdiction = serializers.CharField(required=False, allow_null=True)
+    jurisdiction_id = serializers.IntegerField(required=False, allow_null=True)
 
 
 # --- Flags and comment actions ----------------------------------------------------------------
@@ -58,17 +182,7 @@ Ok = inline_serializer("ModerationResult", {"id": serializers.IntegerField()})
             "details": serializers.CharField(required=False),
         },
     ),
-    responses={
-        201: inline_serializer(
-            "FlagResult",
-            {
-                "id": serializers.IntegerField(),
-                "comment": serializers.IntegerField(),
-                "reason": serializers.CharField(),
-                "hidden": serializers.BooleanField(),
-            },
-        )
-    },
+    responses={201: FlagResultSerializer},
 )
 @api_view(["POST"])
 def flag(request: Request, comment_id: int) -> Response:
@@ -96,19 +210,19 @@ def _comment_action(request: Request, comment_id: int, action: str) -> Response:
     return Response(comment_for(comment, moderator=True))
 
 
-@extend_schema(request=Reason, responses={200: Ok})
+@extend_schema(request=Reason, responses={200: ModeratedCommentSerializer})
 @api_view(["POST"])
 def hide(request: Request, comment_id: int) -> Response:
     return _comment_action(request, comment_id, "hide")
 
 
-@extend_schema(request=Reason, responses={200: Ok})
+@extend_schema(request=Reason, responses={200: ModeratedCommentSerializer})
 @api_view(["POST"])
 def restore(request: Request, comment_id: int) -> Response:
     return _comment_action(request, comment_id, "restore")
 
 
-@extend_schema(request=Reason, responses={200: Ok})
+@extend_schema(request=Reason, responses={200: ModeratedCommentSerializer})
 @api_view(["POST"])
 def item_action(request: Request, comment_id: int, action: str) -> Response:
     """approve / reject a held comment, dismiss its flags (also hide / restore)."""
@@ -142,7 +256,7 @@ def queue_item(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@extend_schema(responses={200: inline_serializer("QueueItem", {"score": serializers.FloatField()})})
+@extend_schema(responses={200: QueueSerializer})
 @api_view(["GET"])
 def queue(request: Request) -> Response:
     """Flagged and held comments the caller may act on, highest score first, then oldest."""
@@ -189,8 +303,9 @@ def sanction_data(sanction: Sanction) -> dict[str, Any]:
             "limit_seconds": serializers.IntegerField(required=False),
         },
     ),
-    responses={201: Ok},
+    responses={201: SanctionSerializer},
 )
+@extend_schema(methods=["GET"], responses={200: SanctionSerializer(many=True)})
 @api_view(["GET", "POST"])
 def sanctions(request: Request) -> Response:
     _require_moderator(request)
@@ -210,7 +325,7 @@ def sanctions(request: Request) -> Response:
     return Response(sanction_data(sanction), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=Reason, responses={200: Ok})
+@extend_schema(request=Reason, responses={200: SanctionSerializer})
 @api_view(["POST"])
 def sanction_revoke(request: Request, sanction_id: int) -> Response:
     _require_moderator(request)
@@ -240,7 +355,7 @@ def trust_data(record: TrustGrant) -> dict[str, Any]:
     }
 
 
-@extend_schema(request=TrustRequest, responses={201: Ok})
+@extend_schema(request=TrustRequest, responses={201: TrustSerializer})
 @api_view(["POST"])
 def trust(request: Request) -> Response:
     data = _body(request)
@@ -250,7 +365,7 @@ def trust(request: Request) -> Response:
     return Response(trust_data(record), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=TrustRequest, responses={200: Ok})
+@extend_schema(request=TrustRequest, responses={200: TrustSerializer})
 @api_view(["POST"])
 def trust_revoke(request: Request) -> Response:
     data = _body(request)
@@ -311,7 +426,14 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-@extend_schema(responses={200: inline_serializer("AuditEntry", {"id": serializers.IntegerField()})})
+@extend_schema(
+    parameters=[
+        OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        OpenApiParameter("limit", OpenApiTypes.INT),
+        OpenApiParameter("offset", OpenApiTypes.INT),
+    ],
+    responses={200: AuditPageSerializer},
+)
 @api_view(["GET"])
 @renderer_classes([JSONRenderer, AuditCSVRenderer])
 def audit(request: Request) -> Response:
@@ -329,7 +451,7 @@ def audit(request: Request) -> Response:
         return response
     try:
         limit = min(max(int(request.query_params.get("limit", 100)), 1), 1000)
-        offset = max(int(request.query_params.get("offset", 0)), 0)
+        offset = min(max(int(request.query_params.get("offset", 0)), 0), 2**31)
     except ValueError:
         raise ValidationError({"limit": ["Must be a whole number."]}) from None
     total = qs.count()
@@ -373,7 +495,10 @@ def event_data(event: EmergencyEvent) -> dict[str, Any]:
             "area": serializers.JSONField(required=False),
         },
     ),
-    responses={201: Ok},
+    responses={201: EventSerializer},
+)
+@extend_schema(
+    methods=["GET"], responses={200: EventSerializer(many=True)}, operation_id="events_list"
 )
 @api_view(["GET", "POST"])
 def events_list(request: Request) -> Response:
@@ -406,7 +531,7 @@ def events_list(request: Request) -> Response:
     return Response(event_data(event), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={200: Ok})
+@extend_schema(responses={200: EventSerializer}, operation_id="events_detail")
 @api_view(["GET"])
 def event_detail(request: Request, slug: str) -> Response:
     event = EmergencyEvent.objects.filter(slug=slug).first()
@@ -459,7 +584,8 @@ def _create_offer(request: Request, *, ticket_id: int | None, event: str | None)
     return Response(answer, status=status.HTTP_202_ACCEPTED if held else status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OfferRequest, responses={201: Ok, 202: Ok})
+@extend_schema(request=OfferRequest, responses={201: OfferSerializer, 202: OfferSerializer})
+@extend_schema(methods=["GET"], responses={200: OfferSerializer(many=True)})
 @api_view(["GET", "POST"])
 def ticket_offers(request: Request, ticket_id: int) -> Response:
     """POST: offer help (201, or 202 when held for review). GET: public offers (accepted or
@@ -475,15 +601,17 @@ def ticket_offers(request: Request, ticket_id: int) -> Response:
     return Response([selectors.offer_public(o) for o in selectors.public_offers(ticket)])
 
 
-@extend_schema(request=OfferRequest, responses={201: Ok, 202: Ok})
+@extend_schema(request=OfferRequest, responses={201: OfferSerializer, 202: OfferSerializer})
 @api_view(["POST"])
 def event_offers(request: Request, slug: str) -> Response:
     return _create_offer(request, ticket_id=None, event=slug)
 
 
-@extend_schema(responses={200: Ok})
+@extend_schema(responses={200: OfferSerializer})
 @api_view(["GET"])
 def offer_detail(request: Request, offer_id: int) -> Response:
+    if offer_id > 2**62:
+        raise NotFound("No such offer.")
     offer = Offer.objects.select_related("ticket", "event", "author").filter(pk=offer_id).first()
     if offer is None:
         raise NotFound("No such offer.")
@@ -501,7 +629,7 @@ def offer_detail(request: Request, offer_id: int) -> Response:
             "note": serializers.CharField(required=False),
         },
     ),
-    responses={200: Ok},
+    responses={200: OfferSerializer},
 )
 @api_view(["POST"])
 def offer_review(request: Request, offer_id: int) -> Response:
@@ -515,7 +643,7 @@ def offer_review(request: Request, offer_id: int) -> Response:
     return Response(selectors.offer_private(offer))
 
 
-@extend_schema(request=Reason, responses={200: Ok})
+@extend_schema(request=Reason, responses={200: OfferSerializer})
 @api_view(["POST"])
 def offer_withdraw(request: Request, offer_id: int) -> Response:
     offer = services.offer_withdraw(

@@ -442,7 +442,7 @@ def sanction_revoke(*, actor: Actor, sanction_id: Any, reason: Any) -> Sanction:
             sanction = (
                 Sanction.objects.select_for_update().select_related("identity").get(pk=sanction_id)
             )
-        except (Sanction.DoesNotExist, ValueError, TypeError):
+        except (Sanction.DoesNotExist, ValueError, TypeError, OverflowError):
             raise NotFound(_("No such sanction.")) from None
         if not permissions.can_sanction(actor.user, sanction.identity):
             raise NotAllowed(_("You may not lift this sanction."))
