@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tickets import dashboard, views
+from tickets import dashboard, embed, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("tickets/<int:pk>/comment/", views.ticket_comment, name="ticket-comment"),
     path("tickets/<int:pk>/react/", views.ticket_react, name="ticket-react"),
     path("tickets/<int:pk>/transition/", views.ticket_transition, name="ticket-transition"),
+    path("embed/", embed.widget, name="embed"),
+    path("widget/", embed.widget_docs, name="embed-docs"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/queue/", dashboard.dashboard_queue, name="dashboard-queue"),
     path("dashboard/bulk/", dashboard.dashboard_bulk, name="dashboard-bulk"),
