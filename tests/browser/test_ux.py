@@ -5,6 +5,7 @@ axe-core accessibility checks and the README screenshots (docs/screenshots/)."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -18,7 +19,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's pictures are refreshed with FIXLINE_UPDATE_SCREENSHOTS=1; otherwise the
+# screenshots (still taken: they are the layout check) go to a temporary directory.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("FIXLINE_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="fixline-screenshots-"))
+)
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
