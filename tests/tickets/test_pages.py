@@ -527,3 +527,41 @@ def test_signup_creates_account_and_logs_in(world: Any) -> None:
     assert "newbie" in html and "Log out" in html
     bad = client.post("/accounts/signup/", {"username": "x", "password1": "a", "password2": "b"})
     assert bad.status_code == 400
+
+
+# --- Maps, languages (issue 8) ------------------------------------------------------------------
+
+
+def test_pages_carry_leaflet_map_data(world: Any, make_ticket: Any, settings: Any) -> None:
+    import json
+
+    ticket = make_ticket(title="On the map")
+    settings.FIXLINE = {**settings.FIXLINE, "MAP_TILE_URL": ""}
+    for url, kind in (("/", "home"), ("/tickets/new/", "picker"), (ticket_url(ticket), "ticket")):
+        html = page(Client(), url)
+        assert 'data-testid="map" class="map' in html and f'data-map="{kind}"' in html
+        match = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html)
+        assert match, url
+        data = json.loads(match.group(1))
+        assert data["tiles"] == ""  # no tiles: outlines and markers on a plain background
+        assert {f["properties"]["slug"] for f in data["areas"]["features"]} >= {"old-port"}
+        assert "vendor/leaflet/leaflet.js" in html and "<script>" not in html
+    home = json.loads(
+        re.search(r'id="map-data" type="application/json">(.*?)</script>', page(Client(), "/"))[1]
+    )
+    assert home["feed"] == "/ws/feed/"
+    assert [t["id"] for t in home["tickets"]] == [ticket.pk]
+
+
+def test_language_follows_the_browser_and_the_switcher(world: Any) -> None:
+    client = Client()
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert '<html lang="fr">' in html and "Signalements près de chez vous" in html
+    assert 'data-testid="language-switcher"' in html
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Tickets near you" in html
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Signaler un problème" in html
+    catalog = client.get("/jsi18n/").content.decode()
+    assert "Zoom avant" in catalog
