@@ -206,7 +206,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def comments(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()
         actor = actor_from_request(request)
-        moderator = permissions.is_moderator(request.user)
+        moderator = permissions.is_moderator_for(request.user, ticket.jurisdiction_id)
         if request.method == "POST":
             data = _validated(CommentCreateSerializer, request.data)
             comment = services.comment_create(actor=actor, ticket_id=ticket.pk, body=data["body"])

@@ -74,6 +74,12 @@ def is_moderator(user: Any) -> bool:
     return is_admin(user) or is_agent(user) or is_trusted_volunteer(user)
 
 
+def is_moderator_for(user: Any, jurisdiction_id: int) -> bool:
+    """Moderates this jurisdiction's tickets: admins and trusted volunteers everywhere, agents
+    in their jurisdictions (and descendants). Hidden comments and author keys are theirs."""
+    return is_admin(user) or is_trusted_volunteer(user) or is_agent_for(user, jurisdiction_id)
+
+
 def is_exempt_from_rate_limits(user: Any) -> bool:
     return is_admin(user) or is_agent(user)
 

@@ -28,7 +28,7 @@ def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> Query
     """Visible comments, oldest first; their own held/hidden/shadowed comments for an author;
     everything, marked, for moderators."""
     qs = ticket.comments.select_related("author")
-    if permissions.is_moderator(user):
+    if permissions.is_moderator_for(user, ticket.jurisdiction_id):
         return qs
     public = Q(visibility=Comment.Visibility.VISIBLE, shadow=False)
     if identity_id is not None:
