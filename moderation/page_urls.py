@@ -7,4 +7,5 @@ from moderation import views
 urlpatterns = [
     path("moderation/", views.dashboard, name="moderation-dashboard"),
     path("events/<slug:slug>/", views.event_page, name="event-page"),
+    path("tickets/<int:pk>/offer/", views.ticket_offer, name="ticket-offer"),
 ]

@@ -4,15 +4,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
-from moderation import permissions, selectors
+from moderation import permissions, selectors, services
 from moderation.models import AuditEntry
+from tickets.errors import ServiceError
+from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent, Ticket
 
 
@@ -44,3 +48,31 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context = {"event": event, "tickets": tickets, "active": event.is_active()}
     return render(request, "moderation/event.html", context)
+
+
+@require_POST
+def ticket_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticket page's "offer help" form; the JSON API does the same for apps."""
+    if not Ticket.objects.filter(pk=pk).exists():
+        raise Http404(_("No such ticket."))
+    try:
+        offer = services.offer_create(
+            actor=actor_from_request(request),
+            ticket_id=pk,
+            message=request.POST.get("message", ""),
+            skills=request.POST.get("skills", ""),
+            availability=request.POST.get("availability", ""),
+            contact=request.POST.get("contact", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Thank you! Your offer is awaiting review by the city.")
+            if offer.status != "accepted"
+            else _("Thank you for helping!"),
+        )
+    response = HttpResponseRedirect(f"/tickets/{pk}/#offers-title")
+    response.status_code = 303
+    return response

@@ -85,3 +85,17 @@ def test_makemessages_finds_nothing_new(tmp_path: Path) -> None:
     for path, ids in after.items():
         new = sorted(ids - before[path], key=str)
         assert not new, f"{path}: strings missing from the catalogue: {new[:20]}"
+
+
+def test_catalogues_compile_with_valid_placeholders(tmp_path: Path) -> None:
+    """msgfmt --check-format: a translation that drops or misspells a %(name)s placeholder
+    would crash the page that shows it."""
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "gettext's msgfmt is needed (make system-deps installs gettext)"
+    for po in catalogues(Path(__file__).resolve().parents[1]):
+        result = subprocess.run(
+            [msgfmt, "--check-format", "-o", str(tmp_path / "out.mo"), str(po)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"{po}: {result.stderr}"

@@ -126,19 +126,26 @@
     el.textContent = T[status] || status;
   }
 
-  function refreshActions() {
-    // The transition buttons depend on the status and the viewer: take them from a fresh copy
-    // of this page (optional nicety; the status itself is already updated).
-    var actions = document.getElementById("actions");
+  function refreshParts(ids) {
+    // Parts that depend on the viewer (transition buttons) or on private state (how many
+    // neighbours are helping) come from a fresh copy of this page; one fetch for all of them.
     fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("actions");
-        if (actions && fresh) actions.replaceWith(fresh);
-        else if (actions) actions.remove();
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ids.forEach(function (id) {
+          var current = document.getElementById(id);
+          var fresh = doc.getElementById(id);
+          if (current && fresh) current.replaceWith(fresh);
+          else if (current) current.remove();
+        });
       })
       .catch(function () {});
+  }
+
+  function refreshActions() {
+    refreshParts(["actions"]);
   }
 
   function setCounters(data) {
@@ -169,6 +176,10 @@
         var li = findComment(data.id);
         if (li) li.remove();
         emptyNote();
+        break;
+      case "offer.created":
+      case "offer.updated":
+        if (live) refreshParts(["offers"]);
         break;
       case "ticket.status_changed":
         setStatus(data.to);

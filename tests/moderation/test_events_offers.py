@@ -216,3 +216,46 @@ def test_held_comment_rejected_stays_hidden(world: dict[str, Any]) -> None:
     assert agent.post(url, {"reason": "spam"}, format="json").status_code == 200
     assert agent.post(url, {"reason": "spam"}, format="json").status_code == 409
     assert Comment.objects.get(pk=comment_id).visibility == "hidden"
+
+
+def test_ticket_page_offers_help_and_shows_accepted_offers_without_identity(
+    world: Any, make_ticket: Any
+) -> None:
+    from django.test import Client
+
+    from tickets.models import Ticket
+
+    ticket = make_ticket()
+    neighbour = Client()
+    neighbour.get(f"/tickets/{ticket.pk}/")  # gets the identity cookie
+    answer = neighbour.post(
+        f"/tickets/{ticket.pk}/offer/",
+        {"message": "I have a snow blower", "contact": "+1 555 0142", "availability": "evenings"},
+    )
+    assert answer.status_code == 303
+    from moderation.models import Offer
+
+    offer = Offer.objects.get(ticket=ticket)
+    assert offer.status == "pending"
+    page = Client().get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="offer-form"' in page and 'data-testid="offers-helping"' not in page
+    from moderation import services as moderation_services
+    from tests.conftest import actor_for
+
+    moderation_services.offer_review(
+        actor=actor_for(world["agent"]), offer_id=offer.pk, decision="accept", note="thanks"
+    )
+    page = Client().get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "A neighbour is helping." in page
+    assert "555 0142" not in page and "snow blower" not in page
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_offer_form_with_missing_contact_says_so(world: Any, make_ticket: Any) -> None:
+    from django.test import Client
+
+    ticket = make_ticket()
+    client = Client()
+    answer = client.post(f"/tickets/{ticket.pk}/offer/", {"message": "I can help"}, follow=True)
+    assert answer.status_code == 200
+    assert "required" in answer.content.decode().lower()
