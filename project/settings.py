@@ -290,7 +290,7 @@ OTP_TOTP_ISSUER = env_str("FIXLINE_OTP_ISSUER", "Fixline")
 # that pair out for 15 minutes, on the login form, the admin and the API token endpoint.
 # The "address" axes stores is a daily-salted hash (security.throttling), never the raw IP.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "security.backends.LoginThrottleBackend",  # django-axes' AxesStandaloneBackend
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("FIXLINE_LOGIN_FAILURE_LIMIT", 5)
@@ -317,7 +317,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tickets.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "security.parsers.StrictJSONParser",  # DRF's, refusing lone surrogates
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -26,9 +26,7 @@ SECRETS = ["SECRET-HIDDEN", "SECRET-CONTACT", "SECRET-SANCTION", "owner@example.
 
 # Cells known to leak, reported to the feature's owner; each has a strict xfail test below so
 # that the fix is noticed (and this entry removed).
-KNOWN_LEAKS = {
-    ("audit log", "borough_agent"): "the audit log is not scoped to the agent's jurisdictions",
-}
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -231,7 +229,6 @@ def test_notification_of_someone_else_stays_unread(planted: dict[str, Any]) -> N
     assert Notification.objects.get(pk=planted["notification"]).read_at is None
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[("audit log", "borough_agent")])
 def test_audit_log_is_scoped_to_the_agents_jurisdictions(planted: dict[str, Any]) -> None:
     client = APIClient()
     client.force_login(planted["people"]["borough_agent"])
