@@ -199,4 +199,15 @@ def offers_for(*, user: Any, ticket: Ticket | None = None, event: Any = None) ->
 
 
 def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.all().order_by("-at", "-id")
+    """Admins and trusted volunteers (who act everywhere) read the whole log; an agent reads
+    the entries of their jurisdictions and the ones tied to no place (sanctions, trust)."""
+    from django.db.models import Q
+
+    from tickets.permissions import agent_jurisdiction_ids, is_admin, is_trusted_volunteer
+
+    entries = AuditEntry.objects.all().order_by("-at", "-id")
+    if is_admin(user) or is_trusted_volunteer(user):
+        return entries
+    return entries.filter(
+        Q(jurisdiction_id_ref__in=agent_jurisdiction_ids(user)) | Q(jurisdiction_id_ref__isnull=True)
+    )

@@ -14,7 +14,6 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from moderation import permissions, selectors, services
-from moderation.models import AuditEntry
 from tickets.errors import ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent, Ticket
@@ -27,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not permissions.is_moderator(request.user):
         raise PermissionDenied(_("Only agents, trusted volunteers and admins can moderate."))
     items = selectors.queue(user=request.user, limit=100)
-    recent = AuditEntry.objects.order_by("-at", "-id")[:20]
+    recent = selectors.audit_log(user=request.user)[:20]
     context = {
         "items": items,
         "recent": recent,
