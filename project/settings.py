@@ -360,6 +360,11 @@ FIXLINE = {
     "ANON_COOKIE_NAME": "fx_anon",
     "ANON_COOKIE_MAX_AGE": 5 * 365 * 24 * 3600,
     "WS_MAX_FRAME_BYTES": env_int("FIXLINE_WS_MAX_FRAME_BYTES", 16_384),
+    # Broadcast frames built once per event and written straight to daphne's sockets
+    # (realtime.layers.Frame); off only to measure the difference (docs/performance.md).
+    "WS_PREFRAMED": env_bool("FIXLINE_WS_PREFRAMED", True),
+    # ... and sent with one send() when nothing is queued on the socket (as asyncio does).
+    "WS_DIRECT_WRITE": env_bool("FIXLINE_WS_DIRECT_WRITE", True),
     "COUNTERS_FLUSH_SECONDS": 1.0,
     "PRESENCE_TTL_SECONDS": 60,
     "FOLLOWS_DEFAULT_FOR_REPORTER": True,

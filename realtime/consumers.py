@@ -9,11 +9,18 @@ while the replay (or any catch-up) runs, live messages wait in a small buffer; a
 at or below the last sent `seq` is dropped, and one that would leave a gap triggers a read of
 the log from the last sent `seq` first. Clients therefore see every durable event exactly
 once, in order.
+
+Broadcasts take a synchronous fast path under daphne (`push`): the event's frame, built once
+for the process (`realtime.layers.Frame`), is written to the socket's autobahn protocol
+(`sendPreparedMessage`), skipping the ASGI send and per-socket framing. Everything else
+(hello, replay, errors, close) still goes through the ASGI send; both end in the same
+protocol's transport in call order, so the replay/buffer rules above keep holding.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -28,7 +35,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from realtime import counters, events, publish
-from realtime.layers import get_fanout
+from realtime.layers import get_fanout, send_frame
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,25 @@ def _dumps(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
+def find_wire(send: Any) -> Any:
+    """daphne's WebSocket protocol behind an ASGI `send` callable, or None (another server,
+    the test communicator). daphne hands applications `partial(Server.handle_reply,
+    protocol)`; Channels' session middleware wraps it in a bound `send` whose owner keeps it
+    as `real_send`."""
+    for _ in range(8):
+        if isinstance(send, functools.partial):
+            target = send.args[0] if send.args else None
+            if getattr(send.func, "__name__", "") == "handle_reply" and hasattr(
+                target, "sendPreparedMessage"
+            ):
+                return target
+            return None
+        send = getattr(getattr(send, "__self__", None), "real_send", None)
+        if send is None:
+            return None
+    return None
+
+
 def _query(scope: dict[str, Any]) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
     return {k: v[-1] for k, v in parse_qs(raw).items()}
@@ -67,8 +93,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.joined: list[str] = []
         self.closed = False
         self.client_errors = 0
+        self.wire: Any = None  # daphne's protocol for this socket: the broadcast fast path
 
     async def join(self, group: str) -> None:
+        if self.wire is None and settings.FIXLINE.get("WS_PREFRAMED", True):
+            self.wire = find_wire(self.base_send)
         await get_fanout().join(group, self)
         self.joined.append(group)
 
@@ -130,6 +159,20 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         """Called by the process's fan-out for every message of a joined group."""
         await self.send_text(message["text"])
+
+    def push(self, message: dict[str, Any], frame: Any) -> bool:
+        """The fan-out's synchronous fast path; False means "use `deliver`". Only for
+        consumers whose `deliver` is the plain forward (subclasses with rules of their own
+        override `push` too, or take the ordinary path)."""
+        if self.wire is None or type(self).deliver is not BaseConsumer.deliver:
+            return False
+        self._write(frame)
+        return True
+
+    def _write(self, frame: Any) -> None:
+        wire = self.wire
+        if not self.closed and wire.state == wire.STATE_OPEN:
+            send_frame(wire, frame, settings.FIXLINE.get("WS_DIRECT_WRITE", True))
 
 
 class TicketConsumer(BaseConsumer):
@@ -223,6 +266,23 @@ class TicketConsumer(BaseConsumer):
             self.last = seq
             await self.send_text(message["text"])
 
+    def push(self, message: dict[str, Any], frame: Any) -> bool:
+        """`deliver`'s rules, synchronously, writing the prepared frame."""
+        if self.wire is None:
+            return False
+        if self.busy:
+            self.buffer.append(message)
+            return True
+        seq = message.get("seq")
+        if seq is not None:
+            if seq > self.last + 1:
+                return False  # a gap: `deliver` reads the log first
+            if seq <= self.last:
+                return True  # already sent (replay overlap): dedupe at the seam
+            self.last = seq
+        self._write(frame)
+        return True
+
     async def deliver(self, message: dict[str, Any]) -> None:
         if self.busy:
             self.buffer.append(message)
@@ -268,13 +328,24 @@ class FeedConsumer(BaseConsumer):
         for group in groups or [publish.feed_group()]:
             await self.join(group)
 
-    async def deliver(self, message: dict[str, Any]) -> None:
+    def _first_time(self, message: dict[str, Any]) -> bool:
         if len(self.joined) > 1:  # the same event may come through both groups
             key = (_ticket_of(message["text"]), message.get("seq") or 0)
             if key in self.seen:
-                return
+                return False
             self.seen.append(key)
-        await self.send_text(message["text"])
+        return True
+
+    def push(self, message: dict[str, Any], frame: Any) -> bool:
+        if self.wire is None:
+            return False
+        if self._first_time(message):
+            self._write(frame)
+        return True
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        if self._first_time(message):
+            await self.send_text(message["text"])
 
 
 def _ticket_of(text: str) -> int:

@@ -1,226 +1,227 @@
 """Fan-out benchmark (`make bench`, not part of `make test`).
 
-N watchers (Node.js + npm `ws`, regex matching) on one ticket; comments POSTed at 10 a
-second; latency from the moment each POST is sent to each watcher's receipt of its
-`comment.created`. The same watchers and rate against a bare `websockets` broadcast server
-give the ceiling, in the same run. Fixline runs as one daphne process, with the embedded
-in-memory layer and with the Redis pub/sub layer.
+Watchers: one Node.js process with the npm `ws` package (`watchers.js`, regex matching, no
+JSON parsing). Latency runs from the moment each comment POST is sent to each watcher's
+receipt of its `comment.created`. In the same run and with the same watchers and rate: the
+bare `websockets` broadcast server (`ceiling.py`) as the ceiling.
 
-Environment: BENCH_SIZES (default "100,1000"), BENCH_SECONDS (default 10), BENCH_RATE (10).
-Results: tests/bench/results/fanout.json and a table on stdout.
+Servers, each started fresh per measurement:
+- ceiling: bare `websockets`, no database;
+- Fixline, 1 daphne, embedded default (SQLite, in-memory layer);
+- Fixline, 1 daphne, PostgreSQL + Redis pub/sub layer (the production shape);
+- Fixline, 2 daphne, PostgreSQL + Redis (watchers and POSTs split over both): cross-process;
+- with BENCH_BEFORE=1 also the 1-daphne Redis shape with the broadcast fast path off
+  (FIXLINE_WS_PREFRAMED=0): the "before" of docs/performance.md.
+
+Latency phase: BENCH_SIZES watchers (default 1000,5000) at BENCH_RATE comments a second
+(default 10) for BENCH_SECONDS (default 5). Saturation phase: BENCH_SAT_N watchers (1000) at
+BENCH_SAT_RATE comments a second (100: 100,000 deliveries a second offered) for 3 s;
+deliveries a second = deliveries / (last receipt − first send). BENCH_RUNS runs (3):
+min / median / max.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.realtime.processes import ROOT, Daphne, base_env, http, manage, token
-from tests.support.servers import Redis, free_port, wait_for_port
+from tests.bench import harness as h
+from tests.support.servers import Postgres, Redis
 
-HERE = Path(__file__).resolve().parent
-SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "100,1000").split(",")]
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "1000,5000").split(",") if x]
 RATE = float(os.environ.get("BENCH_RATE", "10"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+SAT_N = int(os.environ.get("BENCH_SAT_N", "1000"))
+SAT_RATE = float(os.environ.get("BENCH_SAT_RATE", "100"))
+SAT_SECONDS = float(os.environ.get("BENCH_SAT_SECONDS", "3"))
+BEFORE = os.environ.get("BENCH_BEFORE") == "1"
+
+CEILING = "ceiling"
+MEM = "mem1"
+REDIS1 = "redis1"
+REDIS2 = "redis2"
+REDIS1_BEFORE = "redis1-before"
+LABELS = {
+    CEILING: "ceiling: bare `websockets` broadcast, 1 process, no database",
+    MEM: "Fixline, 1 daphne, SQLite + in-memory layer (embedded default)",
+    REDIS1: "Fixline, 1 daphne, PostgreSQL + Redis pub/sub",
+    REDIS2: "Fixline, 2 daphne, PostgreSQL + Redis pub/sub (cross-process)",
+    REDIS1_BEFORE: "Fixline, 1 daphne, PostgreSQL + Redis, fast path off (before)",
+}
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def node_modules() -> None:
-    if not (HERE / "node_modules" / "ws").exists():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed for the benchmark watchers"
-        subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=HERE, check=True)
-
-
-def watchers(url: str, n: int, origin: str) -> tuple[subprocess.Popen, Path]:
-    ready = Path(tempfile.mktemp(prefix="fixline-ready-"))
-    process = subprocess.Popen(
-        ["node", str(HERE / "watchers.js"), url, str(n), origin, str(ready)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not ready.exists():
-        assert time.monotonic() < deadline, "watchers did not connect in 120 s"
-        assert process.poll() is None, "watchers exited"
-        time.sleep(0.1)
-    time.sleep(0.2)
-    state = json.loads(ready.read_text())
-    ready.unlink()
-    assert state["failed"] == 0, state
-    return process, ready
-
-
-def finish(process: subprocess.Popen) -> dict[str, Any]:
-    out, _ = process.communicate(input="", timeout=60)
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def paced(send: Any) -> int:
-    """Call send(i, sent_ms) RATE times a second for SECONDS; returns how many succeeded."""
-    total = int(SECONDS * RATE)
-    ok = 0
-    start = time.monotonic()
-    lock = threading.Lock()
-    threads = []
-
-    def one(i: int) -> None:
-        nonlocal ok
-        if send(i, int(time.time() * 1000)):
-            with lock:
-                ok += 1
-
-    for i in range(total):
-        delay = start + i / RATE - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        t = threading.Thread(target=one, args=(i,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
-    return ok
-
-
-def run_ceiling(n: int) -> dict[str, Any]:
-    from websockets.sync.client import connect
-
-    port = free_port()
-    server = subprocess.Popen([sys.executable, str(HERE / "ceiling.py"), str(port)])
-    try:
-        wait_for_port(port)
-        idle = rss_kib(server.pid)
-        proc, _ = watchers(f"ws://127.0.0.1:{port}/ws", n, "http://127.0.0.1")
-        loaded = rss_kib(server.pid)
-        with connect(f"ws://127.0.0.1:{port}/pub") as pub:
-            lock = threading.Lock()
-
-            def send(i: int, ms: int) -> bool:
-                text = json.dumps(
-                    {
-                        "type": "comment.created",
-                        "ticket": 1,
-                        "seq": i + 1,
-                        "data": {"body": f"bench {i} {ms}"},
-                    }
-                )
-                with lock:
-                    pub.send(text)
-                return True
-
-            started = time.monotonic()
-            posted = paced(send)
-            elapsed = time.monotonic() - started
-            time.sleep(2)
-        result = finish(proc)
-    finally:
-        server.terminate()
-        server.wait()
+def measure(server: str, n: int, rate: float, seconds: float, envs: dict[str, Any]) -> dict:
+    if server == CEILING:
+        ceiling = h.Ceiling()
+        try:
+            idle = h.rss_kib(ceiling.process.pid)
+            watchers = h.Watchers([ceiling.url], n, "http://127.0.0.1")
+            loaded = h.rss_kib(ceiling.process.pid)
+            posted, elapsed = h.paced(ceiling.send, rate, seconds)
+            watchers.wait_for(posted * n)
+            result = watchers.finish()
+        finally:
+            ceiling.stop()
+        pids = 1
+    else:
+        env = envs[server]
+        fixline = h.Fixline(env, count=2 if server == REDIS2 else 1)
+        try:
+            idle = fixline.rss()
+            path = f"/ws/tickets/{fixline.ticket}/"
+            watchers = h.Watchers(fixline.ws_urls(path), n, fixline.urls[0])
+            loaded = fixline.rss()
+            poster = h.Poster(fixline.urls, fixline.ticket, fixline.agent)
+            posted, elapsed = h.paced(poster, rate, seconds)
+            watchers.wait_for(posted * n)
+            result = watchers.finish()
+            if poster.errors:
+                result["post_errors"] = poster.errors[:5]
+            result["post_p50"] = h.percentile(poster.durations, 0.5)
+            result["post_p99"] = h.percentile(poster.durations, 0.99)
+        finally:
+            fixline.stop()
+        pids = len(fixline.daphnes)
+    span = (result["last_ms"] or 0) - (result["first_ms"] or 0)
     return {
         **result,
+        "server": server,
+        "n": n,
+        "rate": rate,
         "posted": posted,
-        "seconds": elapsed,
-        "rss_per_socket_kib": (loaded - idle) / n,
-    }
-
-
-def run_fixline(n: int, env: dict[str, str]) -> dict[str, Any]:
-    daphne = Daphne(env)
-    try:
-        status, answer = http("GET", f"{daphne.url}/api/v1/tickets/?status=open")
-        rows = answer["results"] if isinstance(answer, dict) else answer
-        ticket = next(r["id"] for r in rows if not r.get("event"))
-        agent = token(daphne.url, "agent", "demo-agent")
-        idle = rss_kib(daphne.process.pid)
-        proc, _ = watchers(f"{daphne.ws}/ws/tickets/{ticket}/", n, daphne.url)
-        loaded = rss_kib(daphne.process.pid)
-
-        def send(i: int, ms: int) -> bool:
-            status, _ = http(
-                "POST",
-                f"{daphne.url}/api/v1/tickets/{ticket}/comments/",
-                {"body": f"bench {i} {ms}"},
-                {"Authorization": f"Token {agent}"},
-            )
-            return status == 201
-
-        started = time.monotonic()
-        posted = paced(send)
-        elapsed = time.monotonic() - started
-        time.sleep(3)
-        result = finish(proc)
-    finally:
-        daphne.stop()
-    return {
-        **result,
-        "posted": posted,
-        "seconds": elapsed,
-        "rss_per_socket_kib": (loaded - idle) / n,
+        "send_seconds": round(elapsed, 2),
+        "expected": posted * n,
+        "lost": posted * n - result["deliveries"],
+        "deliveries_per_s": round(result["deliveries"] * 1000 / span) if span > 0 else None,
+        "rss_per_socket_kib": round((loaded - idle) / n, 1),
+        "processes": pids,
     }
 
 
 @pytest.fixture(scope="module")
-def demo_env() -> Any:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    node_modules()
-    var = tempfile.mkdtemp(prefix="fixline-bench-")
-    env = base_env(FIXLINE_VAR_DIR=var)
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
+def envs() -> Any:
+    h.raise_nofile()
+    h.node_modules()
+    pg = Postgres().start()
     redis = Redis().start()
-    yield env, redis
-    redis.stop()
-
-
-@pytest.mark.timeout(1800)
-def test_fanout(demo_env: Any) -> None:
-    env, redis = demo_env
-    results = []
-    for n in SIZES:
-        for name, run in [
-            ("ceiling (bare websockets)", lambda n=n: run_ceiling(n)),
-            ("fixline, 1 daphne, in-memory layer", lambda n=n: run_fixline(n, env)),
-            (
-                "fixline, 1 daphne, Redis pub/sub layer",
-                lambda n=n: run_fixline(n, {**env, "REDIS_URL": redis.url}),
+    try:
+        yield {
+            MEM: h.seeded_env(),
+            REDIS1: h.seeded_env(DATABASE_URL=pg.url, REDIS_URL=redis.url),
+            REDIS2: h.base_env(
+                FIXLINE_VAR_DIR=h.tempfile.mkdtemp(), DATABASE_URL=pg.url, REDIS_URL=redis.url
             ),
-        ]:
-            result = {"server": name, "n": n, "rate": RATE, **run()}
-            expected = result["posted"] * n
-            result["lost"] = expected - result["deliveries"]
-            result["deliveries_per_s"] = round(result["deliveries"] / result["seconds"])
-            results.append(result)
-            print(json.dumps(result), flush=True)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / "fanout.json").write_text(json.dumps(results, indent=2))
-    print()
-    print(
-        "| server | watchers | p50 ms | p99 ms | max ms | deliveries/s | lost | seq gaps | KiB/socket |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in results:
-        print(
-            f"| {r['server']} | {r['n']} | {r['p50']} | {r['p99']} | {r['max']} | "
-            f"{r['deliveries_per_s']} | {r['lost']} | {r['gaps']} | {r['rss_per_socket_kib']:.0f} |"
+            REDIS1_BEFORE: h.base_env(
+                FIXLINE_VAR_DIR=h.tempfile.mkdtemp(),
+                DATABASE_URL=pg.url,
+                REDIS_URL=redis.url,
+                FIXLINE_WS_PREFRAMED="0",
+            ),
+        }
+    finally:
+        redis.stop()
+        pg.stop()
+
+
+@pytest.mark.timeout(3600)
+def test_fanout(envs: dict[str, Any]) -> None:
+    servers = [CEILING, MEM, REDIS1, REDIS2] + ([REDIS1_BEFORE] if BEFORE else [])
+    rows: list[dict[str, Any]] = []
+    for run in range(h.RUNS):
+        for n in SIZES:
+            for server in servers:
+                row = {"phase": "latency", "run": run, **measure(server, n, RATE, SECONDS, envs)}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+        for server in servers:
+            row = {
+                "phase": "saturation",
+                "run": run,
+                **measure(server, SAT_N, SAT_RATE, SAT_SECONDS, envs),
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    h.write_result("fanout", {"machine": h.machine(), "runs": h.RUNS, "rows": rows})
+    h.update_doc("fanout", report(rows, servers))
+    for row in rows:
+        assert row["gaps"] == 0 and row["dups"] == 0, row
+        if row["phase"] == "latency":
+            assert row["lost"] == 0, row
+
+
+def by(rows: list[dict], **match: Any) -> list[dict]:
+    return [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+
+
+def ratios(rows: list[dict], server: str, base: str, key: str, **match: Any) -> list[float]:
+    """Per run: `server`'s figure over `base`'s, both from the same run."""
+    out = []
+    for run in range(h.RUNS):
+        a = by(rows, server=server, run=run, **match)
+        b = by(rows, server=base, run=run, **match)
+        if a and b and a[0][key] and b[0][key]:
+            out.append(a[0][key] / b[0][key])
+    return out
+
+
+def report(rows: list[dict], servers: list[str]) -> str:
+    lines = [
+        f"Fan-out, {h.RUNS} run(s), min / median / max; comments at {RATE:g}/s for "
+        f"{SECONDS:g} s; watchers: 1 Node.js `ws` process; {h.machine()}.",
+        "",
+        "| server | watchers | p50 ms | p99 ms | p99 ÷ ceiling (target ≤ 1.5) | lost | seq gaps | dups | KiB/socket |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for n in SIZES:
+        for server in servers:
+            got = by(rows, phase="latency", server=server, n=n)
+            if not got:
+                continue
+            ratio = h.spread(ratios(rows, server, CEILING, "p99", phase="latency", n=n))
+            verdict = ""
+            if server != CEILING and ratio["median"] is not None:
+                verdict = f"{h.mmm(ratio, 2)} {h.verdict(ratio['median'] <= 1.5)}"
+            lines.append(
+                f"| {LABELS[server]} | {n:,} | {h.mmm(h.spread(r['p50'] for r in got))} | "
+                f"{h.mmm(h.spread(r['p99'] for r in got))} | {verdict} | "
+                f"{sum(r['lost'] for r in got)} | {sum(r['gaps'] for r in got)} | "
+                f"{sum(r['dups'] for r in got)} | "
+                f"{h.mmm(h.spread(r['rss_per_socket_kib'] for r in got))} |"
+            )
+    lines += [
+        "",
+        f"Saturation: {SAT_N:,} watchers, comments offered at {SAT_RATE:g}/s for "
+        f"{SAT_SECONDS:g} s ({SAT_N * SAT_RATE:,.0f} deliveries/s offered).",
+        "",
+        "| server | deliveries/s | ÷ ceiling (target ≥ 0.5) | comments accepted | p99 ms |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for server in servers:
+        got = by(rows, phase="saturation", server=server)
+        if not got:
+            continue
+        ratio = h.spread(ratios(rows, server, CEILING, "deliveries_per_s", phase="saturation"))
+        verdict = ""
+        if server != CEILING and ratio["median"] is not None:
+            verdict = f"{h.mmm(ratio, 2)} {h.verdict(ratio['median'] >= 0.5)}"
+        lines.append(
+            f"| {LABELS[server]} | {h.mmm(h.spread(r['deliveries_per_s'] for r in got))} | "
+            f"{verdict} | {h.mmm(h.spread(r['posted'] for r in got))} | "
+            f"{h.mmm(h.spread(r['p99'] for r in got))} |"
         )
-    assert ROOT.exists()
+    lines += ["", "Cross-process (2 daphne ÷ 1 daphne, both PostgreSQL + Redis, same run):", ""]
+    for n in SIZES:
+        ratio = h.spread(ratios(rows, REDIS2, REDIS1, "p99", phase="latency", n=n))
+        if ratio["median"] is not None:
+            lines.append(
+                f"- {n:,} watchers: p99 ratio {h.mmm(ratio, 2)} (target ≤ 1.2) "
+                f"{h.verdict(ratio['median'] <= 1.2)}"
+            )
+    ratio = h.spread(ratios(rows, REDIS2, REDIS1, "deliveries_per_s", phase="saturation"))
+    if ratio["median"] is not None:
+        lines.append(f"- saturated deliveries/s ratio {h.mmm(ratio, 2)}")
+    return "\n".join(lines) + f"\n\n(measured {time.strftime('%Y-%m-%d %H:%M')})"
