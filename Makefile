@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format bench system-deps clean
+.PHONY: run test test-sqlite test-postgres lint format bench system-deps clean cluster cluster-stop
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ format: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
+
+# The production shape on loopback: nginx → 2 daphne → PostgreSQL + Redis, and the task
+# worker; state under var/cluster/ (docs/deploy.md).
+cluster: $(STAMP)
+	$(PY) -m tests.support.cluster start
+
+cluster-stop:
+	$(PY) -m tests.support.cluster stop
 
 clean:
 	rm -rf $(VENV) var

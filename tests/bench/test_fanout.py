@@ -11,7 +11,8 @@ Servers, each started fresh per measurement:
 - Fixline, 1 daphne, PostgreSQL + Redis pub/sub layer (the production shape);
 - Fixline, 2 daphne, PostgreSQL + Redis (watchers and POSTs split over both): cross-process;
 - with BENCH_BEFORE=1 also the 1-daphne Redis shape with the broadcast fast path off
-  (FIXLINE_WS_PREFRAMED=0): the "before" of docs/performance.md.
+  (FIXLINE_WS_PREFRAMED=0: the "before" of docs/performance.md), and with prepared frames
+  written through Twisted's buffered write (FIXLINE_WS_DIRECT_WRITE=0).
 
 Latency phase: BENCH_SIZES watchers (default 1000,5000) at BENCH_RATE comments a second
 (default 10) for BENCH_SECONDS (default 5). Saturation phase: BENCH_SAT_N watchers (1000) at
@@ -45,12 +46,14 @@ MEM = "mem1"
 REDIS1 = "redis1"
 REDIS2 = "redis2"
 REDIS1_BEFORE = "redis1-before"
+REDIS1_NODIRECT = "redis1-nodirect"
 LABELS = {
     CEILING: "ceiling: bare `websockets` broadcast, 1 process, no database",
     MEM: "Fixline, 1 daphne, SQLite + in-memory layer (embedded default)",
     REDIS1: "Fixline, 1 daphne, PostgreSQL + Redis pub/sub",
     REDIS2: "Fixline, 2 daphne, PostgreSQL + Redis pub/sub (cross-process)",
     REDIS1_BEFORE: "Fixline, 1 daphne, PostgreSQL + Redis, fast path off (before)",
+    REDIS1_NODIRECT: "Fixline, 1 daphne, PostgreSQL + Redis, prepared frames via Twisted write",
 }
 
 
@@ -121,6 +124,12 @@ def envs() -> Any:
                 REDIS_URL=redis.url,
                 FIXLINE_WS_PREFRAMED="0",
             ),
+            REDIS1_NODIRECT: h.base_env(
+                FIXLINE_VAR_DIR=h.tempfile.mkdtemp(),
+                DATABASE_URL=pg.url,
+                REDIS_URL=redis.url,
+                FIXLINE_WS_DIRECT_WRITE="0",
+            ),
         }
     finally:
         redis.stop()
@@ -129,7 +138,7 @@ def envs() -> Any:
 
 @pytest.mark.timeout(3600)
 def test_fanout(envs: dict[str, Any]) -> None:
-    servers = [CEILING, MEM, REDIS1, REDIS2] + ([REDIS1_BEFORE] if BEFORE else [])
+    servers = [CEILING, MEM, REDIS1, REDIS2] + ([REDIS1_BEFORE, REDIS1_NODIRECT] if BEFORE else [])
     rows: list[dict[str, Any]] = []
     for run in range(h.RUNS):
         for n in SIZES:
