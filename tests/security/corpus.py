@@ -158,8 +158,10 @@ PLANTERS: list[Callable[[list[str], dict[str, Any]], None]] = [
 ]
 
 
-def plant(payloads: list[str]) -> dict[str, Any]:
+def plant(payloads: list[str], *, emails: bool = True) -> dict[str, Any]:
     ctx: dict[str, Any] = {"tickets": [], "open311": [], "skipped": []}
     for planter in PLANTERS:
+        if planter is _plant_emails and not emails:
+            continue
         planter(payloads, ctx)
     return ctx
