@@ -20,6 +20,7 @@ from django.utils import timezone
 from tickets.models import Identity, IpSalt
 
 COOKIE_SALT = "fixline.anon"
+DISPLAY_NAME_MAX = 80  # Ticket.display_name and Comment.display_name
 _salt_cache: dict[date, str] = {}
 
 
@@ -88,7 +89,8 @@ class Actor:
         if self.is_authenticated:
             user = self.user
             full = user.get_full_name()  # type: ignore[attr-defined]
-            return full or user.get_username()  # type: ignore[attr-defined]
+            # Names are up to 150 + 150 characters; display names are stored in 80.
+            return (full or user.get_username())[:DISPLAY_NAME_MAX]  # type: ignore[attr-defined]
         return ""
 
     def identity(self) -> Identity:
