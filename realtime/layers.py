@@ -35,6 +35,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 250  # sockets written per slice of a broadcast before the loop runs others
+
 
 class FixlineInMemoryChannelLayer(InMemoryChannelLayer):
     def __init__(self, sweep_interval: float = 1.0, **kwargs: Any) -> None:
@@ -147,13 +149,17 @@ class Fanout:
             if not members:
                 continue
             frame = Frame(message)
-            for member in list(members):
+            for done, member in enumerate(list(members), 1):
                 try:
                     push = getattr(member, "push", None)
                     if push is None or not push(message, frame):
                         await member.deliver(message)
                 except Exception:  # one broken socket never disturbs the others
                     log.exception("delivery to a socket failed")
+                if done % YIELD_EVERY == 0:
+                    # Let HTTP requests and handshakes run between slices of a big
+                    # broadcast; the next message waits for this one (order per socket).
+                    await asyncio.sleep(0)
 
 
 def send_frame(wire: Any, frame: Frame, direct: bool = True) -> None:

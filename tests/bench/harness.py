@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -93,6 +94,13 @@ class Watchers:
             elif time.monotonic() - last_change > quiet:
                 return
             time.sleep(0.1)
+
+    def report(self) -> dict[str, Any]:
+        """The figures so far; counting starts afresh on the same sockets."""
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write("report\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
 
     def finish(self) -> dict[str, Any]:
         out, _ = self.process.communicate(input="", timeout=60)
@@ -188,6 +196,7 @@ class Ceiling:
 
         self.pub = connect(f"ws://127.0.0.1:{self.port}/pub", compression=None).__enter__()
         self.lock = threading.Lock()
+        self.seq = 0
 
     @property
     def url(self) -> str:
@@ -198,14 +207,15 @@ class Ceiling:
             {
                 "type": "comment.created",
                 "ticket": 1,
-                "seq": i + 1,
+                "seq": 0,
                 "at": "2026-12-01T08:00:00Z",
                 "data": {"id": i, "body": f"bench {i} {ms}", "author": "Agent"},
             },
             separators=(",", ":"),
         )
         with self.lock:
-            self.pub.send(text)
+            self.seq += 1
+            self.pub.send(text.replace('"seq":0,', f'"seq":{self.seq},', 1))
         return True
 
     def stop(self) -> None:
@@ -230,6 +240,13 @@ class Fixline:
             rows = answer["results"] if isinstance(answer, dict) else answer
             self.ticket = next(r["id"] for r in rows if not r.get("event"))
             self.agent = token(base, "agent", "demo-agent")
+            # Warm every process up (imports, URL resolver, first queries) before measuring.
+            warm = Poster([], self.ticket, self.agent)
+            for daphne in self.daphnes:
+                warm.bases = [urlsplit(daphne.url)]
+                for _ in range(3):
+                    assert warm(0, 0), warm.errors
+                    urllib.request.urlopen(f"{daphne.url}/tickets/{self.ticket}/").read()
         except Exception:
             self.stop()
             raise

@@ -78,11 +78,11 @@ async function main() {
   setInterval(() => fs.writeFileSync(readyFile + ".n", String(latencies.length)), 200);
 }
 
-function finish() {
+function summary() {
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null;
   const got = perWatcher.map((w) => (w ? w.got : 0));
-  const summary = {
+  const result = {
     watchers: n, ready, failed, closed: closedAfterReady,
     deliveries: latencies.length,
     p50: pct(0.5), p99: pct(0.99), max: latencies.length ? latencies[latencies.length - 1] : null,
@@ -94,8 +94,33 @@ function finish() {
     counters_max_per_s: countersSeconds.size ? Math.max(...countersSeconds.values()) : 0,
     counters_seconds: countersSeconds.size,
   };
-  process.stdout.write(JSON.stringify(summary) + "\n", () => process.exit(0));
+  return JSON.stringify(result) + "\n";
 }
+
+// "report" on stdin: print the summary and start counting afresh on the same sockets.
+function reset() {
+  latencies.length = 0;
+  countersSeconds.clear();
+  countersTotal = 0;
+  firstMs = null;
+  lastMs = null;
+  for (const w of perWatcher) if (w) { w.got = 0; w.gaps = 0; w.dups = 0; w.seen = new Set(); }
+}
+
+function finish() {
+  process.stdout.write(summary(), () => process.exit(0));
+}
+let pending = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => {
+  pending += chunk;
+  let nl;
+  while ((nl = pending.indexOf("\n")) >= 0) {
+    const line = pending.slice(0, nl).trim();
+    pending = pending.slice(nl + 1);
+    if (line === "report") { process.stdout.write(summary()); reset(); }
+  }
+});
 process.on("SIGTERM", finish);
 process.on("SIGINT", finish);
 process.stdin.on("end", finish);
