@@ -29,9 +29,15 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Any:
+    from django.utils import translation
+
     cache.clear()
     counters.reset_for_tests()
+    # LocaleMiddleware leaves the last request's language active in the thread: a French page
+    # test must not make the next test's messages French.
+    translation.activate("en")
     yield
+    translation.activate("en")
     cache.clear()
 
 
