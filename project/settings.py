@@ -128,6 +128,8 @@ MIDDLEWARE.insert(
     "security.middleware.FixlineCSPMiddleware",
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
+MIDDLEWARE.insert(1, "security.middleware.StripNulMiddleware")
 # A NUL in the query string is a 400 (PostgreSQL refuses it in text: it was a 500).
 MIDDLEWARE.insert(1, "security.middleware.RejectNulMiddleware")
 

@@ -12,7 +12,7 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -104,19 +104,20 @@ class RequireOTPMiddleware:
         return self.get_response(request)
 
 
-class RejectNulMiddleware:
-    """A NUL character in the query string is a 400 before any view runs: no filter, slug
-    lookup or search ever needs one, and PostgreSQL refuses it in text (a 500 otherwise).
+class StripNulMiddleware:
+    """NUL characters are removed from the query string before any view runs: no filter,
+    slug lookup or search needs one, and PostgreSQL refuses them in text (it was a 500).
     (Form and JSON text is cleaned by the write layer.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        for key, values in request.GET.lists():
-            if "\x00" in key or any("\x00" in value for value in values):
-                return HttpResponseBadRequest(
-                    "NUL characters are not allowed in the query string.",
-                    content_type="text/plain; charset=utf-8",
-                )
+        lists = list(request.GET.lists())
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in lists):
+            cleaned = QueryDict(mutable=True)
+            for key, values in lists:
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
         return self.get_response(request)

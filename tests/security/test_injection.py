@@ -199,3 +199,13 @@ def test_open311_post_parameters_never_cause_a_500(world: dict[str, Any]) -> Non
         for value in ["' OR 1=1 --", "NaN", "1e309", str(10**30), "\u202e", "a\x00b", "x" * 20_000]:
             response = client.post("/open311/v2/requests.json", {**valid, key: value})
             assert response.status_code < 500, f"open311 {key}={value[:30]!r} -> 500"
+
+
+def test_nul_in_the_query_string_is_removed(world: dict[str, Any], make_ticket: Any) -> None:
+    """PostgreSQL refuses NUL in text: without the middleware these are 500s there."""
+    make_ticket(title="nulbyte")
+    client = Client()
+    assert client.get("/?jurisdiction=river%00ton").status_code == 200
+    answer = client.get("/api/v1/tickets/?q=nul%00byte&jurisdiction=old%00-port")
+    assert answer.status_code == 200
+    assert [t["title"] for t in answer.json()["results"]] == ["nulbyte"]
