@@ -130,8 +130,6 @@ MIDDLEWARE.insert(
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
 MIDDLEWARE.insert(1, "security.middleware.StripNulMiddleware")
-# A NUL in the query string is a 400 (PostgreSQL refuses it in text: it was a 500).
-MIDDLEWARE.insert(1, "security.middleware.RejectNulMiddleware")
 
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
