@@ -66,6 +66,7 @@ PARAMETERS = [
     ("/api/v1/exports/tickets.geojson", ["bbox", "jurisdiction"]),
     ("/api/v1/moderation/queue/", ["status", "page"]),
     ("/api/v1/events/", ["active", "page"]),
+    ("/embed/", ["jurisdiction", "event", "bbox", "status", "service_code"]),
 ]  # fmt: skip
 
 PATH_VALUES = ["0", "-1", str(10**30), "99999999999999999999", "1e309", "%27%20OR%201=1"]

@@ -65,6 +65,9 @@ PUBLIC_URLS = [
     "/feeds/area.rss?bbox=-74,45,-73,46",
     "/api/v1/exports/tickets.csv",
     "/api/v1/exports/tickets.geojson",
+    "/embed/",
+    "/embed/?jurisdiction=old-port",
+    "/widget/",
 ]
 
 

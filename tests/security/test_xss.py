@@ -64,6 +64,16 @@ def check_pages_escape_every_payload(planted: dict[str, Any], world: dict[str, A
         assert_no_raw_payload(response.content.decode(), PAYLOADS, where=url)
 
 
+def check_widget_escapes_every_payload(planted: dict[str, Any], world: dict[str, Any]) -> None:
+    from tests.security.conftest import need_route
+
+    need_route("/embed/", "the embed widget")
+    client = Client()
+    for url in ["/embed/", "/embed/?jurisdiction=riverton", "/embed/?service_code=pothole",
+                "/embed/?status=open&jurisdiction=riverton"]:  # fmt: skip
+        assert_no_raw_payload(_html(client, url), PAYLOADS, where=url)
+
+
 def check_api_answers_are_json_never_html(planted: dict[str, Any], world: dict[str, Any]) -> None:
     client = Client()
     urls = ["/api/v1/tickets/", f"/api/v1/tickets/{planted['tickets'][0]}/"]
@@ -177,6 +187,7 @@ def check_payloads_are_stored_verbatim(planted: dict[str, Any], world: dict[str,
 
 CHECKS = [
     check_pages_escape_every_payload,
+    check_widget_escapes_every_payload,
     check_api_answers_are_json_never_html,
     check_feeds_carry_only_inert_text,
     check_exports_are_not_html,
