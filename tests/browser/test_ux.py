@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.realtime.processes import ROOT, Daphne, base_env, http, manage, token
+from tests.realtime.processes import ROOT, Daphne, chromium, demo_server, http, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
 # The README's pictures are refreshed with FIXLINE_UPDATE_SCREENSHOTS=1; otherwise the
 # screenshots (still taken: they are the layout check) go to a temporary directory.
@@ -32,26 +31,13 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def server() -> Any:
-    var = tempfile.mkdtemp(prefix="fixline-ux-")
-    # No map tiles: no network here, and the map must work without them anyway.
-    env = base_env(FIXLINE_VAR_DIR=var, FIXLINE_MAP_TILES="")
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    daphne = Daphne(env)
-    yield daphne
-    daphne.stop()
+    # No map tiles (demo_env): no network here, and the map must work without them anyway.
+    yield from demo_server()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    from playwright.sync_api import sync_playwright
-
-    chromium = Path("/usr/bin/chromium")
-    assert chromium.exists(), "Debian's chromium is needed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 def png_bytes() -> bytes:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,47 @@ def token(base: str, username: str, password: str) -> str:
     )
     assert status == 200, answer
     return answer["token"]
+
+
+# --- The demo site and a browser, for the Playwright tests ---------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # Pages faked by Playwright (no address) frame ours in some tests: without this,
+    # Chromium's local-network rules would block those frames before framing rules apply.
+    "--disable-features=LocalNetworkAccessChecks",
+]
+
+
+def demo_env(prefix: str = "fixline-demo-", **extra: str) -> dict[str, str]:
+    """A fresh embedded-default site (SQLite under a temp var/), migrated and seeded."""
+    env = base_env(FIXLINE_VAR_DIR=tempfile.mkdtemp(prefix=prefix), FIXLINE_MAP_TILES="", **extra)
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    return env
+
+
+def demo_server(env: dict[str, str] | None = None) -> Iterator[Daphne]:
+    """Generator for a pytest fixture: a daphne serving the demo site, stopped afterwards."""
+    daphne = Daphne(env or demo_env())
+    try:
+        yield daphne
+    finally:
+        daphne.stop()
+
+
+def chromium() -> Iterator[Any]:
+    """Generator for a pytest fixture: Debian's Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is needed (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

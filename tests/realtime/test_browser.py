@@ -3,40 +3,23 @@ watching count show up live, without a reload."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.realtime.processes import Daphne, base_env, http, manage, token
+from tests.realtime.processes import Daphne, chromium, demo_server, http, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
 def server() -> Any:
-    var = tempfile.mkdtemp(prefix="fixline-browser-")
-    env = base_env(FIXLINE_VAR_DIR=var)
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    daphne = Daphne(env)
-    yield daphne
-    daphne.stop()
+    yield from demo_server()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    from playwright.sync_api import sync_playwright
-
-    chromium = Path("/usr/bin/chromium")
-    assert chromium.exists(), "Debian's chromium is needed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 def open_ticket(server: Daphne) -> int:

@@ -7,26 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.realtime.processes import ROOT, Daphne, base_env, http, manage
+from tests.realtime.processes import ROOT, Daphne, chromium, demo_env, demo_server, http
 from tests.security.conftest import xss_payloads
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    # The "news site" of the framing test is faked by Playwright (no address): without this,
-    # Chromium's local-network rules would block its frames before framing rules apply.
-    "--disable-features=LocalNetworkAccessChecks",
-]
 
 RECORDER = """
 window.__csp = [];
@@ -42,30 +31,17 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 @pytest.fixture(scope="module")
 def env() -> dict[str, str]:
-    var = tempfile.mkdtemp(prefix="fixline-security-browser-")
-    env = base_env(FIXLINE_VAR_DIR=var)
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    return env
+    return demo_env(prefix="fixline-security-browser-")
 
 
 @pytest.fixture(scope="module")
 def server(env: dict[str, str]) -> Any:
-    daphne = Daphne(env)
-    yield daphne
-    daphne.stop()
+    yield from demo_server(env)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    from playwright.sync_api import sync_playwright
-
-    chromium = Path("/usr/bin/chromium")
-    assert chromium.exists(), "Debian's chromium is needed (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 def new_page(browser: Any, console: list[str]) -> Any:
