@@ -12,6 +12,9 @@ router = DefaultRouter(trailing_slash=True)
 router.register("tickets", api.TicketViewSet, basename="ticket")
 router.register("services", api.ServiceTypeViewSet, basename="service")
 
+# A database that is down answers 503 with a message, not a 500 (project/errors.py).
+handler500 = "project.errors.server_error"
+
 urlpatterns = [
     # Two-step login, 2FA, my data, anonymise; overrides the plain login and token views.
     path("", include("security.urls")),

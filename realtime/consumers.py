@@ -44,9 +44,12 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
-CLOSE_INTERNAL = 1011
+# The standard 1008/1009/1011 mirrored into the application range: autobahn (under daphne)
+# refuses to send any code but 1000 and 3000-4999 from the application, and raised inside
+# close(), turning a rejected frame into a crashed consumer (found by tests/drills/).
+CLOSE_TOO_BIG = 4009
+CLOSE_POLICY = 4008
+CLOSE_INTERNAL = 4011
 
 MAX_CLIENT_ERRORS = 20  # a client that keeps sending garbage is closed
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
@@ -92,6 +95,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.joined: list[str] = []
         self.closed = False
+        self.closing = False
         self.client_errors = 0
         self.wire: Any = None  # daphne's protocol for this socket: the broadcast fast path
 
@@ -106,6 +110,27 @@ class BaseConsumer(AsyncWebsocketConsumer):
         for group in self.joined:
             await fanout.leave(group, self)
         self.joined = []
+
+    async def close(self, code: Any = None, reason: Any = None) -> None:
+        self.closing = True
+        await super().close(code, reason)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "websocket.receive":
+            # Client frames never touch the database. Channels' own dispatch would first run
+            # close_old_connections() through sync_to_async, a hop into the one thread every
+            # HTTP view runs on: a flood of frames then queued in front of the views (the
+            # bad-input drill, tests/drills/test_bad_input.py: p99 ×11 → within 2×).
+            await self.websocket_receive(message)
+            return
+        await super().dispatch(message)
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        # Frames that were already queued when we decided to close are not worth a look: a
+        # client flooding garbage costs at most MAX_CLIENT_ERRORS parses (tests/drills/).
+        if self.closing or self.closed:
+            return
+        await super().websocket_receive(message)
 
     async def refuse(self, code: int) -> None:
         """Refuse after the handshake with an application close code, before any data."""

