@@ -46,6 +46,8 @@ def _redis() -> Any:
 
 
 def reset_for_tests() -> None:
+    global _last_views_flush
+    _last_views_flush = 0.0
     with _lock:
         _pending_views.clear()
         _dirty.clear()
@@ -168,6 +170,24 @@ def watching(ticket_id: int) -> int:
 # --- The flusher -----------------------------------------------------------------------------
 
 
+_last_views_flush = 0.0
+
+
+def _views_due(interval: float) -> bool:
+    """Absorbed views go to the database at most once per `interval`, across every process
+    (the flusher ticks four times per interval, for the messages)."""
+    global _last_views_flush
+    r = _redis()
+    if r is not None:
+        return bool(r.set(PREFIX + "views-flush", 1, nx=True, px=max(1, int(interval * 1000))))
+    now = time.monotonic()
+    with _lock:
+        if now - _last_views_flush < interval:
+            return False
+        _last_views_flush = now
+        return True
+
+
 def _take_views() -> dict[int, int]:
     r = _redis()
     if r is not None:
@@ -224,7 +244,7 @@ def flush(interval: float | None = None) -> list[dict[str, Any]]:
     from tickets import selectors, services
 
     interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"] if interval is None else interval
-    views = _take_views()
+    views = _take_views() if _views_due(interval) else {}
     if views:
         services.ticket_add_views(increments=views)
     sent = []

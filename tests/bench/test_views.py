@@ -137,11 +137,13 @@ sockets (Node.js `ws`); {h.RUNS} run(s), min / median / max; {h.machine()}.
 | database writes to the ticket row per second | {of("db_writes_per_s", 2)} | ≤ 1 | {h.verdict(writes_ok)} |
 | most `ticket.counters` messages on one socket in any second | {of("counters_max_per_s")} | ≤ 1 | {h.verdict(msgs_ok)} |
 | counters messages per socket per second, average | {of("counters_per_socket_per_s", 2)} | ≤ 1 | |
-| views lost (sent − counted) | {sum(r["views_sent"] - r["views_counted"] for r in rows)} | 0 | |
+| views lost (sent − counted; wrk leaves ≤ 4 in flight uncounted) | {sum(max(0, r["views_sent"] - r["views_counted"]) for r in rows)} | 0 | |
 
 (measured {time.strftime("%Y-%m-%d %H:%M")})""",
     )
     for r in rows:
         assert r["db_updates"] <= r["window_seconds"] + 1, r
         assert r["counters_max_per_s"] <= 1, r
-        assert r["views_counted"] == r["views_sent"], r
+        # wrk counts the requests it completed; up to its 4 connections' last requests were
+        # counted as views without being counted by wrk.
+        assert 0 <= r["views_counted"] - r["views_sent"] <= 4, r
