@@ -129,4 +129,4 @@ def comment_for_moderators(comment: Comment) -> dict[str, Any]:
 def send(type: str, *, ticket: int | None, data: dict[str, Any], at: Any) -> None:
     """Send to the moderation group once the current transaction commits."""
     message = events.envelope(type=type, ticket=ticket, data=data, at=iso(at))
-    publish.moderation_on_commit(message)
+    publish.moderation_on_commit(message, jurisdiction_id=data.get("jurisdiction_id"))

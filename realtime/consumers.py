@@ -401,17 +401,26 @@ class ModerationConsumer(BaseConsumer):
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(_is_moderator)(user):
+        groups = await database_sync_to_async(_moderation_groups)(user)
+        if not groups:
             await self.refuse(CLOSE_FORBIDDEN)
             return
         await self.accept()
-        await self.join(publish.MODERATION_GROUP)
+        for group in groups:
+            await self.join(group)
 
 
-def _is_moderator(user: Any) -> bool:
-    from tickets.permissions import is_moderator
+def _moderation_groups(user: Any) -> list[str]:
+    """Admins and trusted volunteers watch everything; an agent, their jurisdictions (and
+    their descendants) plus what is tied to no place; anyone else, nothing."""
+    from tickets import permissions
 
-    return is_moderator(user)
+    if permissions.is_admin(user) or permissions.is_trusted_volunteer(user):
+        return [publish.MODERATION_GROUP]
+    places = sorted(permissions.agent_jurisdiction_ids(user))
+    if not places:
+        return []
+    return [publish.MODERATION_UNSCOPED, *(f"{publish.MODERATION_GROUP}.j.{j}" for j in places)]
 
 
 class NotFoundConsumer(BaseConsumer):

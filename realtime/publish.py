@@ -30,7 +30,8 @@ def feed_group(*, jurisdiction: str | None = None, event: str | None = None) -> 
     return "feed.all"
 
 
-MODERATION_GROUP = "moderation"
+MODERATION_GROUP = "moderation"  # everything: admins and trusted volunteers
+MODERATION_UNSCOPED = "moderation.unscoped"  # messages tied to no jurisdiction: every agent
 
 
 def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
@@ -68,5 +69,13 @@ def publish_on_commit(
     transaction.on_commit(lambda: publish_ticket_event(message, feed_scopes=scopes))
 
 
-def moderation_on_commit(message: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_to_groups([MODERATION_GROUP], message))
+def moderation_groups_for(jurisdiction_id: int | None) -> list[str]:
+    """Where a moderation message goes: everyone who moderates everywhere (admins, trusted
+    volunteers) and the agents of its jurisdiction; one with no place goes to every agent."""
+    scoped = f"{MODERATION_GROUP}.j.{jurisdiction_id}" if jurisdiction_id else MODERATION_UNSCOPED
+    return [MODERATION_GROUP, scoped]
+
+
+def moderation_on_commit(message: dict[str, Any], *, jurisdiction_id: int | None = None) -> None:
+    groups = moderation_groups_for(jurisdiction_id)
+    transaction.on_commit(lambda: send_to_groups(groups, message))

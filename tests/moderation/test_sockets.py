@@ -172,3 +172,33 @@ async def test_moderation_socket_refuses_others(world: dict[str, Any], who: str)
     assert connected
     code = await expect_close(comm)
     assert code == (CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
+
+
+async def test_agents_watch_only_their_jurisdictions(
+    world: dict[str, Any], make_ticket: Any
+) -> None:
+    """The borough agent sees the borough's comments, not the university's; the city agent
+    (a parent jurisdiction) and a trusted volunteer see both."""
+    from tests.conftest import UNIVERSITY_POINT
+
+    borough_ticket = await database_sync_to_async(make_ticket)()
+    campus_ticket = await database_sync_to_async(make_ticket)(
+        service_code="campus-access", **UNIVERSITY_POINT
+    )
+    borough = await connect("/ws/moderation/", user=world["borough-agent"])
+    city = await connect("/ws/moderation/", user=world["agent"])
+    volunteer = await connect("/ws/moderation/", user=world["volunteer"])
+    on_campus = await database_sync_to_async(services.comment_create)(
+        actor=actor_for(anon="campus-commenter-0001"), ticket_id=campus_ticket.pk, body="campus"
+    )
+    in_borough = await database_sync_to_async(services.comment_create)(
+        actor=actor_for(anon="borough-commenter-001"), ticket_id=borough_ticket.pk, body="borough"
+    )
+    for comm in (city, volunteer):
+        first = await recv_moderation(comm, "comment.created")
+        second = await recv_moderation(comm, "comment.created")
+        assert [first["data"]["id"], second["data"]["id"]] == [on_campus.pk, in_borough.pk]
+    seen = await recv_moderation(borough, "comment.created")
+    assert seen["data"]["id"] == in_borough.pk  # the campus comment never reached it
+    for comm in (borough, city, volunteer):
+        await comm.disconnect()
