@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import NotificationPreference
 from tickets.models import Jurisdiction, ServiceType
 
 MAX_BBOX_DEGREES = 2.0  # an area alert is a neighbourhood, not a continent
@@ -62,3 +63,17 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
     )
+
+
+class PreferencesForm(forms.ModelForm):
+    """A person's own choices: e-mail language, follower updates and, for agents, how they
+    hear of new tickets in their jurisdictions."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["language", "email_updates", "new_tickets"]
+
+    def __init__(self, *args: Any, agent: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not agent:
+            del self.fields["new_tickets"]

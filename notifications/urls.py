@@ -10,6 +10,7 @@ urlpatterns = [
     path("alerts/unsubscribe/<str:token>/", views.alert_unsubscribe, name="alert-unsubscribe"),
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/read/", views.inbox_read, name="inbox-read"),
+    path("notifications/preferences/", views.preferences, name="preferences"),
     path("notifications/unfollow/<str:token>/", views.unfollow, name="unfollow"),
     path("notifications/fixed/<str:token>/yes/", views.fixed_yes, name="fixed-yes"),
     path("notifications/fixed/<str:token>/no/", views.fixed_no, name="fixed-no"),

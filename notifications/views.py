@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import dispatch, inapp, links
-from notifications.forms import AlertForm, ReopenForm
-from notifications.models import AreaSubscription, FixCheck, Notification
+from notifications.forms import AlertForm, PreferencesForm, ReopenForm
+from notifications.models import AreaSubscription, FixCheck, Notification, NotificationPreference
 from tickets import ratelimit, services
 from tickets.errors import RateLimited, ServiceError
 from tickets.identity import Actor, actor_from_request
@@ -274,3 +274,29 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     inapp.mark_read(request.user)
     return HttpResponseRedirect(reverse("notifications:inbox"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Each person chooses for themselves; agents also choose between new tickets at once,
+    a daily digest, or nothing."""
+    from django.contrib import messages
+
+    from tickets.permissions import is_agent
+
+    current = NotificationPreference.objects.filter(user=request.user).first()
+    instance = current or NotificationPreference(user=request.user)
+    form = PreferencesForm(request.POST or None, instance=instance, agent=is_agent(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification preferences are saved."))
+        response = HttpResponseRedirect(reverse("notifications:preferences"))
+        response.status_code = 303
+        return response
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
