@@ -75,3 +75,12 @@ def ticket_offer(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponseRedirect(f"/tickets/{pk}/#offers-title")
     response.status_code = 303
     return response
+
+
+def ticket_offers(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticket page's offers card alone: what the live page fetches on offer events."""
+    ticket = Ticket.objects.filter(pk=pk).first()
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    context = {"ticket": ticket, "helping": selectors.public_offers(ticket).count()}
+    return render(request, "moderation/_ticket_offers.html", context)

@@ -104,3 +104,11 @@ def allowed_actions(user: Any, identity_id: int | None, ticket: Ticket) -> list[
     if ticket.status == Ticket.Status.CLOSED and can_reopen(user, identity_id, ticket):
         actions.append("reopen")
     return actions
+
+
+def possible_actions(user: Any, identity_id: int | None, ticket: Ticket) -> list[str]:
+    """The transitions this person could use on this ticket in some status. Most watchers
+    (anonymous, not the reporter) have none, so their pages never refetch buttons."""
+    if can_acknowledge_or_close(user, ticket):
+        return ["acknowledge", "close", "reopen"]
+    return ["reopen"] if can_reopen(user, identity_id, ticket) else []

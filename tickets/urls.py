@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<int:pk>/comment/", views.ticket_comment, name="ticket-comment"),
     path("tickets/<int:pk>/react/", views.ticket_react, name="ticket-react"),
     path("tickets/<int:pk>/transition/", views.ticket_transition, name="ticket-transition"),
+    path("tickets/<int:pk>/actions/", views.ticket_actions, name="ticket-actions"),
     path("embed/", embed.widget, name="embed"),
     path("widget/", embed.widget_docs, name="embed-docs"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),

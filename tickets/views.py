@@ -300,6 +300,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comments": comments,
         "is_agent": is_agent,
         "actions": permissions.allowed_actions(user, identity_id, ticket),
+        "may_act": bool(permissions.possible_actions(user, identity_id, ticket)),
         "reacted": reacted,
         "views": ticket.views + counters.pending_views(ticket.pk),
         "status_changes": list(ticket.status_changes.all()),
@@ -310,6 +311,22 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "photo_field": photos_field(),
     }
     return render(request, "tickets/detail.html", context)
+
+
+@require_http_methods(["GET"])
+def ticket_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Just the transition buttons for this viewer: what the live page fetches after a status
+    change, instead of re-rendering the whole page (and counting a view) for every watcher."""
+    ticket = selectors.ticket_get(pk)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    identity_id = _existing_identity_id(actor_from_request(request))
+    context = {
+        "ticket": ticket,
+        "actions": permissions.allowed_actions(request.user, identity_id, ticket),
+        "may_act": bool(permissions.possible_actions(request.user, identity_id, ticket)),
+    }
+    return render(request, "tickets/_actions.html", context)
 
 
 def _comment_photos(ticket: Ticket, comments: list[Comment]) -> dict[int, list[Any]]:

@@ -126,26 +126,28 @@
     el.textContent = T[status] || status;
   }
 
-  function refreshParts(ids) {
+  function refreshPart(id) {
     // Parts that depend on the viewer (transition buttons) or on private state (how many
-    // neighbours are helping) come from a fresh copy of this page; one fetch for all of them.
-    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) {
-        if (!html) return;
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        ids.forEach(function (id) {
-          var current = document.getElementById(id);
-          var fresh = doc.getElementById(id);
-          if (current && fresh) current.replaceWith(fresh);
-          else if (current) current.remove();
-        });
-      })
-      .catch(function () {});
+    // neighbours are helping) come from their own small fragment URL (data-fragment), after a
+    // random pause so a thousand open pages do not all ask in the same instant.
+    var current = document.getElementById(id);
+    if (!current || !current.dataset.fragment) return;
+    setTimeout(function () {
+      fetch(current.dataset.fragment, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+          var now = document.getElementById(id);
+          if (now && fresh) now.replaceWith(fresh);
+        })
+        .catch(function () {});
+    }, Math.random() * 2000);
   }
 
   function refreshActions() {
-    refreshParts(["actions"]);
+    var actions = document.getElementById("actions");
+    if (actions && actions.hasAttribute("data-may-act")) refreshPart("actions");
   }
 
   function setCounters(data) {
@@ -179,7 +181,7 @@
         break;
       case "offer.created":
       case "offer.updated":
-        if (live) refreshParts(["offers"]);
+        if (live) refreshPart("offers");
         break;
       case "ticket.status_changed":
         setStatus(data.to);

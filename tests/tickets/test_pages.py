@@ -565,3 +565,31 @@ def test_language_follows_the_browser_and_the_switcher(world: Any) -> None:
     assert "Signaler un problème" in html
     catalog = client.get("/jsi18n/").content.decode()
     assert "Zoom avant" in catalog
+
+
+@pytest.mark.django_db
+def test_actions_fragment_is_per_viewer_and_counts_no_view(world: Any, make_ticket: Any) -> None:
+    from django.test import Client
+
+    from realtime import counters
+
+    ticket = make_ticket()
+    agent = Client()
+    agent.force_login(world["agent"])
+    html = agent.get(f"/tickets/{ticket.pk}/actions/").content.decode()
+    assert 'data-testid="transition-acknowledge"' in html and "data-may-act" in html
+    anonymous = Client().get(f"/tickets/{ticket.pk}/actions/").content.decode()
+    assert "transition-" not in anonymous and "data-may-act" not in anonymous
+    counters.flush(interval=0)
+    ticket.refresh_from_db()
+    assert ticket.views == 0
+    assert Client().get("/tickets/999999/actions/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_offers_card_fragment(world: Any, make_ticket: Any) -> None:
+    from django.test import Client
+
+    ticket = make_ticket()
+    html = Client().get(f"/tickets/{ticket.pk}/offers/").content.decode()
+    assert 'id="offers"' in html and "Nobody has offered help yet." in html
