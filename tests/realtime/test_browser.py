@@ -81,3 +81,33 @@ def test_two_pages_see_each_other_live(server: Daphne, browser: Any) -> None:
     second.context.close()
     expect(first.get_by_test_id("watching-count")).to_have_text("1", timeout=5000)
     first.context.close()
+
+
+def test_buttons_follow_the_status_live_for_a_signed_in_neighbour(
+    server: Daphne, browser: Any
+) -> None:
+    """A citizen watching a ticket the agent closes gets the reopen button without a reload."""
+    from playwright.sync_api import expect
+
+    ticket_id = open_ticket(server)
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", "citizen")
+    page.fill("input[name=password]", "demo-citizen")
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"{server.url}/tickets/{ticket_id}/")
+    expect(page.get_by_test_id("live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    expect(page.get_by_test_id("transition-reopen")).to_have_count(0)
+    agent = token(server.url, "agent", "demo-agent")
+    status, answer = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket_id}/transitions/",
+        {"action": "close", "note": "Fixed."},
+        {"Authorization": f"Token {agent}"},
+    )
+    assert status == 200, answer
+    expect(page.get_by_test_id("transition-reopen")).to_be_visible(timeout=5000)
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    context.close()
