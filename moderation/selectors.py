@@ -19,21 +19,12 @@ from tickets.models import Comment, Identity, Ticket
 
 
 def moderation_settings() -> dict[str, Any]:
-    defaults = {
-        "FLAG_WEIGHTS": {
-            "anonymous": 1.0,
-            "citizen": 1.0,
-            "trusted": 3.0,
-            "agent": 3.0,
-            "admin": 3.0,
-            "sanctioned": 0.0,
-        },
-        "HIDE_THRESHOLD": 3.0,
-    }
-    configured = settings.FIXLINE.get("MODERATION", {})
+    """Flag weights and the hiding threshold: FIXLINE["MODERATION"] in project/settings.py
+    is their one definition."""
+    configured = settings.FIXLINE["MODERATION"]
     return {
-        "FLAG_WEIGHTS": {**defaults["FLAG_WEIGHTS"], **configured.get("FLAG_WEIGHTS", {})},
-        "HIDE_THRESHOLD": float(configured.get("HIDE_THRESHOLD", defaults["HIDE_THRESHOLD"])),
+        "FLAG_WEIGHTS": dict(configured["FLAG_WEIGHTS"]),
+        "HIDE_THRESHOLD": float(configured["HIDE_THRESHOLD"]),
     }
 
 

@@ -26,7 +26,7 @@ from notifications.recipients import (
 )
 from realtime import events
 from tickets import selectors
-from tickets.models import Comment, Follow, StatusChange, Ticket, TicketEvent
+from tickets.models import Comment, Follow, Ticket, TicketEvent
 
 FOLLOWER_TYPES = frozenset({events.COMMENT_CREATED, events.TICKET_STATUS_CHANGED})
 HANDLED_TYPES = FOLLOWER_TYPES | {events.TICKET_CREATED}
@@ -212,24 +212,8 @@ def send_alert_confirmation(sub: AreaSubscription) -> None:
 # --- Followers -------------------------------------------------------------------------------
 
 
-def _author_identity_id(event: TicketEvent) -> int | None:
-    if event.type == events.COMMENT_CREATED:
-        return (
-            Comment.objects.filter(pk=event.data.get("id"))
-            .values_list("author_id", flat=True)
-            .first()
-        )
-    if event.type == events.TICKET_STATUS_CHANGED:
-        return (
-            StatusChange.objects.filter(ticket_id=event.ticket_id, at=event.at)
-            .values_list("actor_id", flat=True)
-            .first()
-        )
-    return None
-
-
 def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
-    author = _author_identity_id(event)
+    author = event.actor_id  # recorded with the event by the write layer
     window = timedelta(seconds=settings.FIXLINE["NOTIFY_BATCH_SECONDS"])
     follows = Follow.objects.filter(ticket=ticket).select_related("identity__user")
     for follow in follows:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 
 from notifications.models import Notification
 from notifications.recipients import language_for, receiving_agents
 from realtime import events, publish
-from tickets.models import Comment, Follow, StatusChange, TicketEvent
+from tickets.models import Follow, TicketEvent
 
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
@@ -30,16 +31,10 @@ def notify_for_event(row: TicketEvent) -> None:
         user_ids = [uid for uid in user_ids if uid != ticket.reporter.user_id]
     else:
         if row.type == events.COMMENT_CREATED:
-            author = Comment.objects.filter(pk=row.data.get("id")).values_list(
-                "author_id", flat=True
-            )
             data["author"] = row.data.get("author", "")
         else:
-            author = StatusChange.objects.filter(ticket_id=ticket.pk, at=row.at).values_list(
-                "actor_id", flat=True
-            )
             data["status"] = row.data.get("to", "")
-        author_id = author.first()
+        author_id = row.actor_id  # nobody is told of their own comment or change
         user_ids = list(
             Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)
             .exclude(identity_id=author_id)
@@ -83,7 +78,16 @@ def unread_count(user_id: int) -> int:
 
 
 def push_created(key: str, user_ids: list[int]) -> None:
-    rows = Notification.objects.filter(key=key, user_id__in=user_ids).select_related("user")
+    """After commit, in the request that caused it: two queries whatever the number of
+    followers (their notifications with language preferences, and their unread counts)."""
+    rows = Notification.objects.filter(key=key, user_id__in=user_ids).select_related(
+        "user__notification_preference"
+    )
+    unread = dict(
+        Notification.objects.filter(user_id__in=user_ids, read_at__isnull=True)
+        .values_list("user_id")
+        .annotate(n=Count("id"))
+    )
     for notification in rows:
         with translation.override(language_for(notification.user)):
             payload = serialize(notification)
@@ -91,7 +95,7 @@ def push_created(key: str, user_ids: list[int]) -> None:
             type=NOTIFICATION_CREATED,
             ticket=notification.ticket_id,
             at=notification.created_at,
-            data={**payload, "unread": unread_count(notification.user_id)},
+            data={**payload, "unread": unread.get(notification.user_id, 0)},
         )
         publish.send_to_groups([user_group(notification.user_id)], message)
 

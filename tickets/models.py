@@ -355,6 +355,11 @@ class TicketEvent(NeverDeleted):
     type = models.CharField(max_length=40)
     at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict)
+    # Who caused it (never in `data`, never public): listeners use it, e.g. so nobody is
+    # notified of their own comment or status change.
+    actor = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["ticket_id", "seq"]

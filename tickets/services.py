@@ -252,12 +252,21 @@ def _feed_scopes(ticket: Ticket) -> list[tuple[str, str]]:
     return scopes
 
 
-def _append_event(ticket: Ticket, type: str, data: dict[str, Any], *, at: datetime) -> TicketEvent:
+def _append_event(
+    ticket: Ticket,
+    type: str,
+    data: dict[str, Any],
+    *,
+    at: datetime,
+    actor: Identity | None = None,
+) -> TicketEvent:
     """Write the next event of a locked ticket and broadcast it after commit."""
     ticket.seq += 1
     ticket.updated_at = at
     Ticket.objects.filter(pk=ticket.pk).update(seq=ticket.seq, updated_at=at)
-    row = TicketEvent.objects.create(ticket=ticket, seq=ticket.seq, type=type, at=at, data=data)
+    row = TicketEvent.objects.create(
+        ticket=ticket, seq=ticket.seq, type=type, at=at, data=data, actor=actor
+    )
     message = events.envelope(type=type, ticket=ticket.pk, seq=row.seq, at=at, data=data)
     scopes = _feed_scopes(ticket) if type in events.FEED_TYPES else []
     publish.publish_on_commit(message, feed_scopes=scopes)
@@ -355,7 +364,7 @@ def ticket_create(
             Follow.objects.create(ticket=ticket, identity=identity)
             Ticket.objects.filter(pk=ticket.pk).update(followers=1)
             ticket.followers = 1
-        _append_event(ticket, events.TICKET_CREATED, ticket_summary(ticket), at=now)
+        _append_event(ticket, events.TICKET_CREATED, ticket_summary(ticket), at=now, actor=identity)
     return ticket
 
 
@@ -412,6 +421,7 @@ def ticket_update(
             events.TICKET_UPDATED,
             {"changed": sorted(changed), **changed},
             at=timezone.now(),
+            actor=actor.identity(),
         )
     return ticket
 
@@ -486,6 +496,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = 
                 "event": ticket.event.slug if ticket.event_id else None,
             },
             at=now,
+            actor=identity,
         )
     return ticket
 
@@ -534,7 +545,9 @@ def comment_create(*, actor: Actor, ticket_id: int, body: Any, photos: Any = Non
         )
         _photos_save(prepared_photos, ticket=ticket, comment=comment, uploader=identity)
         if comment.visibility == Comment.Visibility.VISIBLE and not comment.shadow:
-            _append_event(ticket, events.COMMENT_CREATED, comment_public(comment), at=now)
+            _append_event(
+                ticket, events.COMMENT_CREATED, comment_public(comment), at=now, actor=identity
+            )
         for listener in _comment_listeners:
             listener(comment)
     return comment
@@ -640,13 +653,15 @@ def ticket_add_views(*, increments: dict[int, int]) -> None:
                 Ticket.objects.filter(pk=ticket_id).update(views=F("views") + n)
 
 
-def ticket_record_event(*, ticket_id: int, type: str, data: dict[str, Any]) -> TicketEvent:
+def ticket_record_event(
+    *, ticket_id: int, type: str, data: dict[str, Any], actor: Identity | None = None
+) -> TicketEvent:
     """Append a durable event written by another app's change (moderation's offers). Call it
     inside the caller's transaction, so the change and its event commit together."""
     if type not in events.DURABLE_TYPES:
         raise ValueError(f"{type} is not a durable event type")
     ticket = _lock_ticket(ticket_id)
-    return _append_event(ticket, type, data, at=timezone.now())
+    return _append_event(ticket, type, data, at=timezone.now(), actor=actor)
 
 
 # --- Photos ------------------------------------------------------------------------------------
@@ -706,5 +721,11 @@ def photo_attach(
             raise Conflict(_("Photos were added at the same time; try again."))
         saved = _photos_save(prepared, ticket=ticket, comment=comment, uploader=identity)
         if comment is None:
-            _append_event(ticket, events.TICKET_UPDATED, {"changed": ["photos"]}, at=timezone.now())
+            _append_event(
+                ticket,
+                events.TICKET_UPDATED,
+                {"changed": ["photos"]},
+                at=timezone.now(),
+                actor=identity,
+            )
     return saved
