@@ -37,14 +37,12 @@ DETAILS_MAX = 1000
 FLAGGED = "flagged"
 SANCTION_MAX_MINUTES = 10 * 365 * 24 * 60
 
-_text = ticket_services._text  # one definition of "clean text" for the whole write layer
-
 
 # --- Helpers -----------------------------------------------------------------------------------
 
 
 def _reason(value: Any) -> str:
-    return _text(value, field="reason", max_length=REASON_MAX)
+    return ticket_services.clean_text(value, field="reason", max_length=REASON_MAX)
 
 
 def _actor_name(actor: Actor | None) -> str:
@@ -225,7 +223,9 @@ def flag_create(
             % {"choices": ", ".join(v for v in Flag.Reason.values if v)},
             field="reason",
         )
-    details = _text(details, field="details", max_length=DETAILS_MAX, required=False)
+    details = ticket_services.clean_text(
+        details, field="details", max_length=DETAILS_MAX, required=False
+    )
     identity = actor.identity()
     with transaction.atomic():
         ticket, comment = _lock_comment(comment_id)
@@ -501,15 +501,17 @@ def event_create(
     """Agents and admins declare an emergency; tickets join it with `event=<slug>`."""
     if not permissions.can_declare_event(actor.user):
         raise NotAllowed(_("Only agents and admins can declare an emergency event."))
-    name = _text(name, field="name", max_length=200)
-    slug = _text(slug, field="slug", max_length=80)
+    name = ticket_services.clean_text(name, field="name", max_length=200)
+    slug = ticket_services.clean_text(slug, field="slug", max_length=80)
     try:
         validate_slug(slug)
     except ValidationError:
         raise InvalidInput(
             _("Letters, digits, hyphens and underscores only."), field="slug"
         ) from None
-    description = _text(description, field="description", max_length=5000, required=False)
+    description = ticket_services.clean_text(
+        description, field="description", max_length=5000, required=False
+    )
     start = _moment(starts_at, field="starts_at", required=True)
     end = _moment(ends_at, field="ends_at", required=False)
     if end is not None and start is not None and end <= start:
@@ -556,7 +558,9 @@ def event_create(
             action="event.create",
             target_type="event",
             target_id=event.slug,
-            reason=_text(reason, field="reason", max_length=REASON_MAX, required=False)
+            reason=ticket_services.clean_text(
+                reason, field="reason", max_length=REASON_MAX, required=False
+            )
             or _("declared"),
             after={
                 "name": event.name,
@@ -668,11 +672,13 @@ def offer_create(
 ) -> Offer:
     """Anyone offers help on a ticket or an event. Held (not public until accepted) when
     the event pre-moderates anonymous posts, or when its author is shadow-banned."""
-    message = _text(message, field="message", max_length=2000)
-    contact = _text(contact, field="contact", max_length=300)
-    skills = _text(skills, field="skills", max_length=300, required=False)
-    availability = _text(availability, field="availability", max_length=300, required=False)
-    area = _text(area, field="area", max_length=300, required=False)
+    message = ticket_services.clean_text(message, field="message", max_length=2000)
+    contact = ticket_services.clean_text(contact, field="contact", max_length=300)
+    skills = ticket_services.clean_text(skills, field="skills", max_length=300, required=False)
+    availability = ticket_services.clean_text(
+        availability, field="availability", max_length=300, required=False
+    )
+    area = ticket_services.clean_text(area, field="area", max_length=300, required=False)
     ticket = None
     if ticket_id is not None:
         ticket = Ticket.objects.select_related("event", "jurisdiction").filter(pk=ticket_id).first()
@@ -750,7 +756,7 @@ def offer_review(*, actor: Actor, offer_id: Any, decision: Any, note: Any = "") 
     (accepted → completed), by the agents and volunteers handling offers."""
     if decision not in OFFER_DECISIONS:
         raise InvalidInput(_("Decision must be accept, decline or complete."), field="decision")
-    note = _text(note, field="note", max_length=2000, required=False)
+    note = ticket_services.clean_text(note, field="note", max_length=2000, required=False)
     sources, target = OFFER_DECISIONS[decision]
     with transaction.atomic():
         offer = _lock_offer(offer_id)
@@ -784,7 +790,9 @@ def offer_review(*, actor: Actor, offer_id: Any, decision: Any, note: Any = "") 
 
 def offer_withdraw(*, actor: Actor, offer_id: Any, reason: Any = "") -> Offer:
     """Its author withdraws a pending or accepted offer."""
-    reason = _text(reason, field="reason", max_length=REASON_MAX, required=False)
+    reason = ticket_services.clean_text(
+        reason, field="reason", max_length=REASON_MAX, required=False
+    )
     with transaction.atomic():
         offer = _lock_offer(offer_id)
         if offer.author_id != actor.identity().pk:

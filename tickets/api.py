@@ -301,7 +301,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         coords: dict[str, float] = {}
         for name, bound in (("lat", 90.0), ("long", 180.0)):
             try:
-                coords[name] = services._coordinate(q.get(name), field=name, bound=bound)
+                coords[name] = services.parse_coordinate(q.get(name), field=name, bound=bound)
             except ServiceError as exc:
                 errors[name] = [exc.message]
         if errors:

@@ -126,7 +126,7 @@ def register_event_listener(listener: EventListener) -> None:
 # --- Validation helpers ------------------------------------------------------------------------
 
 
-def _text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
+def clean_text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -143,7 +143,7 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = True) -> 
     return value
 
 
-def _coordinate(value: Any, *, field: str, bound: float) -> float:
+def parse_coordinate(value: Any, *, field: str, bound: float) -> float:
     if isinstance(value, bool):
         raise InvalidInput(_("Must be a number."), field=field)
     try:
@@ -225,7 +225,7 @@ def _answer(question: ServiceQuestion, value: Any) -> Any:
             raise InvalidInput(_("Not one of the offered choices."), field=field)
         return sorted(set(keys), key=keys.index)
     limit = 200 if kind == ServiceQuestion.Datatype.STRING else 2000
-    return _text(value, field=field, max_length=limit)
+    return clean_text(value, field=field, max_length=limit)
 
 
 # --- The event log -----------------------------------------------------------------------------
@@ -296,16 +296,16 @@ def ticket_create(
     contact_phone: str = "",
     photos: Any = None,
 ) -> Ticket:
-    title = _text(title, field="title", max_length=TITLE_MAX)
-    description = _text(
+    title = clean_text(title, field="title", max_length=TITLE_MAX)
+    description = clean_text(
         description, field="description", max_length=DESCRIPTION_MAX, required=False
     )
-    address = _text(address, field="address", max_length=ADDRESS_MAX, required=False)
-    display_name = _text(
+    address = clean_text(address, field="address", max_length=ADDRESS_MAX, required=False)
+    display_name = clean_text(
         display_name, field="display_name", max_length=DISPLAY_NAME_MAX, required=False
     )
-    lat_f = _coordinate(lat, field="lat", bound=90)
-    long_f = _coordinate(long, field="long", bound=180)
+    lat_f = parse_coordinate(lat, field="lat", bound=90)
+    long_f = parse_coordinate(long, field="long", bound=180)
     if not isinstance(service_code, str) or not service_code:
         raise InvalidInput(_("This field is required."), field="service_code")
     service_type = ServiceType.objects.filter(code=service_code, active=True).first()
@@ -385,13 +385,13 @@ def ticket_update(
             raise NotAllowed(_("Only the jurisdiction's agents can edit this ticket."))
         changed: dict[str, Any] = {}
         if title is not None:
-            changed["title"] = _text(title, field="title", max_length=TITLE_MAX)
+            changed["title"] = clean_text(title, field="title", max_length=TITLE_MAX)
         if description is not None:
-            changed["description"] = _text(
+            changed["description"] = clean_text(
                 description, field="description", max_length=DESCRIPTION_MAX, required=False
             )
         if address is not None:
-            changed["address"] = _text(
+            changed["address"] = clean_text(
                 address, field="address", max_length=ADDRESS_MAX, required=False
             )
         if service_code is not None:
@@ -438,7 +438,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = 
     reporter or any citizen, with a reason. 403 before 409: who first, then when."""
     if action not in TRANSITIONS:
         raise InvalidInput(_("Action must be acknowledge, close or reopen."), field="action")
-    note = _text(note, field="note", max_length=NOTE_MAX, required=False)
+    note = clean_text(note, field="note", max_length=NOTE_MAX, required=False)
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
         ticket = _lock_ticket(ticket_id)
@@ -506,7 +506,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = 
 
 def comment_create(*, actor: Actor, ticket_id: int, body: Any, photos: Any = None) -> Comment:
     """A public comment. Returns it visible, or held for review (the API answers 202)."""
-    body = _text(body, field="body", max_length=COMMENT_MAX)
+    body = clean_text(body, field="body", max_length=COMMENT_MAX)
     prepared_photos = photo_prepare(photos)
     ticket = (
         Ticket.objects.select_related("event").filter(pk=ticket_id).first()
