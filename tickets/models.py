@@ -108,10 +108,6 @@ class ServiceType(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    @property
-    def has_questions(self) -> bool:
-        return self.questions.exists()
-
 
 class ServiceQuestion(models.Model):
     """A custom question of a service type (an Open311 attribute)."""

@@ -45,13 +45,3 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "url": ticket.get_absolute_url(),
         "created_at": iso(ticket.created_at),
     }
-
-
-def ticket_counters(ticket: Ticket, *, watching: int = 0) -> dict[str, int]:
-    return {
-        "views": ticket.views,
-        "followers": ticket.followers,
-        "votes": ticket.votes,
-        "thanks": ticket.thanks,
-        "watching": watching,
-    }

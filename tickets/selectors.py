@@ -96,7 +96,3 @@ def similar_open_tickets(
     ).exclude(pk=exclude_id)
     near = [(geo.distance_m(lat, long, t.lat, t.long), t) for t in candidates]
     return [t for d, t in sorted(near, key=lambda p: p[0]) if d <= radius]
-
-
-def service_types_at(jurisdiction_ids: list[int]) -> QuerySet[ServiceType]:
-    return ServiceType.objects.filter(active=True, jurisdiction_id__in=jurisdiction_ids)
