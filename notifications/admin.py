@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from notifications import jobs
 from notifications.models import AreaSubscription, Delivery, FixCheck, NotificationPreference
 
 
@@ -28,12 +29,10 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed messages")
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        from notifications import tasks
-
         with transaction.atomic():
             for delivery in queryset.filter(status=Delivery.Status.FAILED):
                 Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING)
-                tasks.send_delivery.enqueue(delivery.pk)
+                jobs.send_delivery(delivery.pk)
 
 
 @admin.register(AreaSubscription)

@@ -8,7 +8,12 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import listeners
+        # Imported here, not at the top: these modules load models, which Django only allows
+        # once the app registry is ready.
+        from notifications import jobs, listeners, tasks
         from tickets import services
 
+        jobs.register(
+            tasks.send_delivery, tasks.process_event, tasks.flush_batch, tasks.ask_is_it_fixed
+        )
         services.register_event_listener(listeners.on_ticket_event)

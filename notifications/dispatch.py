@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import links, mail
+from notifications import jobs, links, mail
 from notifications.models import AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
@@ -69,12 +69,8 @@ def process_event(event_id: int) -> None:
         else:
             batch_follower_updates(event, ticket)
             if event.type == events.TICKET_STATUS_CHANGED and event.data.get("to") == "closed":
-                from notifications import tasks
-
                 delay = timedelta(seconds=settings.FIXLINE["IS_IT_FIXED_DELAY"])
-                tasks.ask_is_it_fixed.using(run_after=event.at + delay).enqueue(
-                    ticket.pk, event.seq
-                )
+                jobs.ask_is_it_fixed(ticket.pk, event.seq, run_after=event.at + delay)
 
 
 # --- Receipt ---------------------------------------------------------------------------------
@@ -234,8 +230,6 @@ def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
 def add_to_batch(*, key: str, kind: str, item: int, send_after: datetime, **fields: Any) -> None:
     """Add `item` to the open batch of `key`, opening one (and scheduling its flush at
     `send_after`) when there is none."""
-    from notifications import tasks
-
     with transaction.atomic():
         batch = Batch.objects.select_for_update().filter(key=key, status=Batch.Status.OPEN).first()
         if batch is None:
@@ -244,7 +238,7 @@ def add_to_batch(*, key: str, kind: str, item: int, send_after: datetime, **fiel
                     batch = Batch.objects.create(
                         key=key, kind=kind, items=[item], send_after=send_after, **fields
                     )
-                    tasks.flush_batch.using(run_after=send_after).enqueue(batch.pk)
+                    jobs.flush_batch(batch.pk, run_after=send_after)
                 return
             except IntegrityError:
                 batch = Batch.objects.select_for_update().get(key=key, status=Batch.Status.OPEN)

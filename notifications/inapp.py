@@ -22,19 +22,19 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def notify_for_event(row: TicketEvent) -> None:
+def notify_for_event(event: TicketEvent) -> None:
     """Called inside the writing transaction: one bulk insert, pushed after commit."""
-    ticket = row.ticket
+    ticket = event.ticket
     data: dict[str, Any] = {"title": ticket.title}
-    if row.type == events.TICKET_CREATED:
+    if event.type == events.TICKET_CREATED:
         user_ids = [agent.pk for agent in receiving_agents(ticket.jurisdiction)]
         user_ids = [uid for uid in user_ids if uid != ticket.reporter.user_id]
     else:
-        if row.type == events.COMMENT_CREATED:
-            data["author"] = row.data.get("author", "")
+        if event.type == events.COMMENT_CREATED:
+            data["author"] = event.data.get("author", "")
         else:
-            data["status"] = row.data.get("to", "")
-        author_id = row.actor_id  # nobody is told of their own comment or change
+            data["status"] = event.data.get("to", "")
+        author_id = event.actor_id  # nobody is told of their own comment or change
         user_ids = list(
             Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)
             .exclude(identity_id=author_id)
@@ -42,17 +42,17 @@ def notify_for_event(row: TicketEvent) -> None:
         )
     if not user_ids:
         return
-    key = f"event:{row.pk}"
+    key = f"event:{event.pk}"
     Notification.objects.bulk_create(
         [
             Notification(
                 user_id=uid,
                 key=key,
-                kind=row.type,
+                kind=event.type,
                 ticket_id=ticket.pk,
                 data=data,
                 url=ticket.get_absolute_url(),
-                created_at=row.at,
+                created_at=event.at,
             )
             for uid in user_ids
         ],

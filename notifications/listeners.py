@@ -10,14 +10,12 @@ transaction that appends each durable event.
 
 from __future__ import annotations
 
-from notifications import dispatch, inapp
+from notifications import dispatch, inapp, jobs
 from tickets.models import TicketEvent
 
 
-def on_ticket_event(row: TicketEvent) -> None:
-    if row.type not in dispatch.HANDLED_TYPES:
+def on_ticket_event(event: TicketEvent) -> None:
+    if event.type not in dispatch.HANDLED_TYPES:
         return
-    from notifications import tasks
-
-    tasks.process_event.enqueue(row.pk)
-    inapp.notify_for_event(row)
+    jobs.process_event(event.pk)
+    inapp.notify_for_event(event)

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications import jobs
 from notifications.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,6 @@ def queue(
 ) -> Delivery | None:
     """Store the message and enqueue its send, once per (recipient, key). Call it inside the
     transaction that decided to send, so the decision and the send commit together."""
-    from notifications import tasks
-
     if not recipient:
         return None
     if Delivery.objects.filter(recipient=recipient, key=key).exists():
@@ -74,7 +73,7 @@ def queue(
                 body_html=html,
                 headers=headers or {},
             )
-            tasks.send_delivery.enqueue(delivery.pk)
+            jobs.send_delivery(delivery.pk)
     except IntegrityError:  # queued concurrently: the other one goes out
         return None
     return delivery
@@ -112,8 +111,6 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def send(delivery_id: int) -> str:
-    from notifications import tasks
-
     claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=None
     )
@@ -140,7 +137,7 @@ def send(delivery_id: int) -> str:
             Delivery.objects.filter(pk=delivery_id).update(
                 status=Delivery.Status.PENDING, last_error=error, next_attempt_at=retry_at
             )
-            tasks.send_delivery.using(run_after=retry_at).enqueue(delivery_id)
+            jobs.send_delivery(delivery_id, run_after=retry_at)
         log.warning(
             "e-mail %s failed (attempt %s), retry at %s: %s",
             delivery.key,

@@ -1,5 +1,7 @@
 """Background work, run by `manage.py db_worker` (django-tasks' database backend). Task
-arguments are ids only; every task is idempotent, so running one twice does no harm."""
+arguments are ids only; every task is idempotent, so running one twice does no harm. Thin
+entry points: the work is in `dispatch` and `mail`, which enqueue through `notifications.jobs`
+(where `NotificationsConfig.ready` registers these tasks), never by importing this module."""
 
 from __future__ import annotations
 

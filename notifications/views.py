@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,6 +24,7 @@ from tickets import ratelimit, services
 from tickets.errors import RateLimited, ServiceError
 from tickets.identity import Actor, actor_from_request
 from tickets.models import Identity, Ticket
+from tickets.permissions import is_agent
 
 ALERT_SUBSCRIBE_LIMIT = (5, 3600)  # per network address: confirmation mail is not a weapon
 
@@ -281,10 +283,6 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     """Each person chooses for themselves; agents also choose between new tickets at once,
     a daily digest, or nothing."""
-    from django.contrib import messages
-
-    from tickets.permissions import is_agent
-
     current = NotificationPreference.objects.filter(user=request.user).first()
     instance = current or NotificationPreference(user=request.user)
     form = PreferencesForm(request.POST or None, instance=instance, agent=is_agent(request.user))
