@@ -12,10 +12,16 @@ from __future__ import annotations
 from base64 import b32encode
 from typing import Any
 
+import segno
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from tickets.models import Comment, Identity, StatusChange, Ticket, TicketEvent
 
 # Never exported, never needed: secrets and pseudonymous network hashes.
 SECRET_FIELD_NAMES = {"password", "key", "key_hash", "secret", "token", "session_key"}
@@ -74,15 +80,11 @@ def _row(obj: models.Model) -> dict[str, Any]:
 
 
 def _identity_for(user: Any) -> Any:
-    from tickets.models import Identity
-
     return Identity.objects.filter(user=user).first()
 
 
 def account_data(user: Any) -> dict[str, Any]:
     """Everything kept about this account, grouped by model (`app_label.model`)."""
-    from tickets.models import Identity
-
     identity = _identity_for(user)
     result: dict[str, Any] = {
         "generated_at": timezone.now().isoformat(),
@@ -128,8 +130,6 @@ def account_data(user: Any) -> dict[str, Any]:
 
 
 def _has_device(user: Any) -> bool:
-    from django_otp import devices_for_user
-
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
@@ -149,8 +149,6 @@ def account_anonymise(user: Any) -> dict[str, int]:
     inactive, no API token, no 2FA device) and the personal fields of everything it wrote:
     display names become "Anonymous", contact details are emptied, also inside the durable
     event log. Nothing is deleted except the secrets. Returns counts per model, for the log."""
-    from tickets.models import Comment, Identity, StatusChange, Ticket, TicketEvent
-
     user_model = get_user_model()
     user = user_model.objects.select_for_update().get(pk=user.pk)
     identity = _identity_for(user)
@@ -227,9 +225,6 @@ def account_anonymise(user: Any) -> dict[str, int]:
 
 
 def _delete_secrets(user: Any) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from rest_framework.authtoken.models import Token
-
     Token.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
 
@@ -250,6 +245,4 @@ def totp_secret(device: Any) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    import segno
-
     return segno.make(url, error="m").svg_data_uri(scale=4)
