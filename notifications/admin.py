@@ -25,7 +25,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "key", "recipient", "kind", "language", "subject", "body_text", "body_html", "headers",
         "attempts", "last_error", "created_at", "next_attempt_at", "sent_at",
     ]  # fmt: skip
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     @admin.action(description="Retry the selected failed messages")
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -16,6 +17,12 @@ from notifications import inapp
 from notifications.models import Notification
 
 PAGE_MAX = 100
+
+
+class SignedInRequest(Request):
+    """The request of a view with `IsAuthenticated`: its user is signed in."""
+
+    user: User
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -40,7 +47,7 @@ class NotificationList(APIView):
         responses=NotificationPage,
         description="Newest first (at most 100); `?unread=1` for unread ones only.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         qs = Notification.objects.filter(user=request.user)
         if request.query_params.get("unread") in {"1", "true"}:
             qs = qs.filter(read_at__isnull=True)
@@ -63,7 +70,7 @@ class MarkOneRead(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="notifications_mark_read", request=None, responses=MarkedAnswer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         changed = inapp.mark_read(request.user, [pk])
         return Response({"marked": changed, "unread": inapp.unread_count(request.user.pk)})
 
@@ -76,7 +83,7 @@ class MarkAllRead(APIView):
     @extend_schema(
         operation_id="notifications_mark_all_read", request=MarkAllBody, responses=MarkedAnswer
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         ids: Any = None
         if isinstance(request.data, dict) and "ids" in request.data:
             raw = request.data.get("ids")

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import jobs, links, mail
+from notifications import conf, jobs, links, mail
 from notifications.models import AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
@@ -32,7 +32,9 @@ FOLLOWER_TYPES = frozenset({events.COMMENT_CREATED, events.TICKET_STATUS_CHANGED
 HANDLED_TYPES = FOLLOWER_TYPES | {events.TICKET_CREATED}
 
 
-def _ticket(ticket_id: int) -> Ticket | None:
+def _ticket(ticket_id: int | None) -> Ticket | None:
+    if ticket_id is None:
+        return None
     return (
         Ticket.objects.select_related("jurisdiction", "service_type", "reporter__user")
         .filter(pk=ticket_id)
@@ -69,7 +71,7 @@ def process_event(event_id: int) -> None:
         else:
             batch_follower_updates(event, ticket)
             if event.type == events.TICKET_STATUS_CHANGED and event.data.get("to") == "closed":
-                delay = timedelta(seconds=settings.FIXLINE["IS_IT_FIXED_DELAY"])
+                delay = timedelta(seconds=conf.is_it_fixed_delay())
                 jobs.ask_is_it_fixed(ticket.pk, event.seq, run_after=event.at + delay)
 
 
@@ -116,9 +118,7 @@ def send_receipt(ticket: Ticket) -> None:
 def next_digest_time(now: datetime) -> datetime:
     zone = ZoneInfo(settings.TIME_ZONE)
     local = now.astimezone(zone)
-    at = local.replace(
-        hour=settings.FIXLINE["AGENT_DIGEST_HOUR"], minute=0, second=0, microsecond=0
-    )
+    at = local.replace(hour=conf.agent_digest_hour(), minute=0, second=0, microsecond=0)
     if at <= local:
         at += timedelta(days=1)
     return at
@@ -210,7 +210,7 @@ def send_alert_confirmation(sub: AreaSubscription) -> None:
 
 def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
     author = event.actor_id  # recorded with the event by the write layer
-    window = timedelta(seconds=settings.FIXLINE["NOTIFY_BATCH_SECONDS"])
+    window = timedelta(seconds=conf.notify_batch_seconds())
     follows = Follow.objects.filter(ticket=ticket).select_related("identity__user")
     for follow in follows:
         if follow.identity_id == author:

@@ -49,7 +49,8 @@ class AlertForm(forms.Form):
         return min_long, min_lat, max_long, max_lat
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("jurisdiction")) == bool(data.get("bbox")) and not self.errors:
             raise forms.ValidationError(
                 _("Choose either a jurisdiction or a rectangle on the map.")

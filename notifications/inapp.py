@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
@@ -34,12 +35,10 @@ def notify_for_event(event: TicketEvent) -> None:
             data["author"] = event.data.get("author", "")
         else:
             data["status"] = event.data.get("to", "")
-        author_id = event.actor_id  # nobody is told of their own comment or change
-        user_ids = list(
-            Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)
-            .exclude(identity_id=author_id)
-            .values_list("identity__user_id", flat=True)
-        )
+        followers = Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)
+        if event.actor_id is not None:  # nobody is told of their own comment or change
+            followers = followers.exclude(identity_id=event.actor_id)
+        user_ids = list(followers.values_list("identity__user_id", flat=True))
     if not user_ids:
         return
     key = f"event:{event.pk}"
@@ -100,7 +99,7 @@ def push_created(key: str, user_ids: list[int]) -> None:
         publish.send_to_groups([user_group(notification.user_id)], message)
 
 
-def mark_read(user: Any, ids: list[int] | None = None) -> int:
+def mark_read(user: User, ids: list[int] | None = None) -> int:
     """Mark some (or all) of a person's notifications read; tell their open pages."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:

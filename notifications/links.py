@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from notifications import conf
 
 FOLLOW_UNSUBSCRIBE = "fixline.notifications.unfollow"
 ALERT_CONFIRM = "fixline.notifications.alert-confirm"
@@ -19,7 +20,7 @@ IS_IT_FIXED_MAX_AGE = 90 * 24 * 3600
 
 
 def absolute(path: str) -> str:
-    return settings.FIXLINE["SITE_URL"] + path
+    return conf.site_url() + path
 
 
 def make(salt: str, **values: Any) -> str:

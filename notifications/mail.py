@@ -18,7 +18,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from notifications import jobs
+from notifications import conf, jobs
 from notifications.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -28,13 +28,12 @@ TEMPLATE_DIR = "notifications/email"
 
 def render(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject, text and HTML of one message, in `language`."""
-    context = {**context, "site_url": settings.FIXLINE["SITE_URL"]}
+    context = {**context, "site_url": conf.site_url()}
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
         text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
         html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
-    subject = " ".join(subject.split())[:300]
-    return subject, text.strip() + "\n", html
+    return " ".join(subject.split())[:300], text.strip() + "\n", html
 
 
 def unsubscribe_headers(url: str) -> dict[str, str]:
@@ -81,7 +80,7 @@ def queue(
 
 def _message_id(delivery: Delivery) -> str:
     digest = hashlib.sha256(f"{delivery.recipient}\n{delivery.key}".encode()).hexdigest()[:32]
-    domain = urlparse(settings.FIXLINE["SITE_URL"]).hostname or "fixline.invalid"
+    domain = urlparse(conf.site_url()).hostname or "fixline.invalid"
     return f"<{digest}.{delivery.pk}@{domain}>"
 
 
@@ -106,7 +105,7 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
 
 
 def retry_delay(attempt: int) -> timedelta:
-    base = settings.FIXLINE["EMAIL_RETRY_BASE_SECONDS"]
+    base = conf.email_retry_base_seconds()
     return timedelta(seconds=min(base * 2 ** max(attempt - 1, 0), 6 * 3600))
 
 
@@ -121,7 +120,7 @@ def send(delivery_id: int) -> str:
         build_message(delivery).send(fail_silently=False)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if delivery.attempts >= settings.FIXLINE["EMAIL_MAX_ATTEMPTS"]:
+        if delivery.attempts >= conf.email_max_attempts():
             Delivery.objects.filter(pk=delivery_id).update(
                 status=Delivery.Status.FAILED, last_error=error
             )

@@ -146,13 +146,20 @@ class AreaSubscription(models.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
     def describe(self) -> str:
-        if self.jurisdiction_id:
+        if self.jurisdiction is not None:
             return self.jurisdiction.name
         return f"{self.min_lat:.4f},{self.min_long:.4f} – {self.max_lat:.4f},{self.max_long:.4f}"
 
     def matches(self, ticket: Ticket) -> bool:
         if self.jurisdiction_id:
             inside = self.jurisdiction_id in ticket.jurisdiction.ancestor_ids()
+        elif (
+            self.min_lat is None
+            or self.max_lat is None
+            or self.min_long is None
+            or self.max_long is None
+        ):
+            inside = False  # no rectangle: as in dispatch's query, where NULL matches nothing
         else:
             inside = (
                 self.min_lat <= ticket.lat <= self.max_lat

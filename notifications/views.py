@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -27,6 +28,12 @@ from tickets.models import Identity, Ticket
 from tickets.permissions import is_agent
 
 ALERT_SUBSCRIBE_LIMIT = (5, 3600)  # per network address: confirmation mail is not a weapon
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a `login_required` view: its user is signed in."""
+
+    user: User
 
 
 def _page(
@@ -87,11 +94,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 def _subscription(token: str, salt: str, max_age: int | None = None) -> AreaSubscription | None:
     values = links.read(token, salt, max_age=max_age)
-    if values is None:
+    pk = None if values is None else values.get("s")
+    if pk is None:
         return None
-    return (
-        AreaSubscription.objects.select_related("jurisdiction").filter(pk=values.get("s")).first()
-    )
+    return AreaSubscription.objects.select_related("jurisdiction").filter(pk=pk).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,9 +156,12 @@ def alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a CSRF token
 @require_http_methods(["GET", "POST"])
 def unfollow(request: HttpRequest, token: str) -> HttpResponse:
-    values = links.read(token, links.FOLLOW_UNSUBSCRIBE)
-    identity = Identity.objects.select_related("user").filter(pk=(values or {}).get("i")).first()
-    ticket = Ticket.objects.filter(pk=(values or {}).get("t")).first()
+    values = links.read(token, links.FOLLOW_UNSUBSCRIBE) or {}
+    identity_id, ticket_id = values.get("i"), values.get("t")
+    if identity_id is None or ticket_id is None:
+        return _bad_link(request)
+    identity = Identity.objects.select_related("user").filter(pk=identity_id).first()
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
     if identity is None or ticket is None:
         return _bad_link(request)
     if request.method == "POST":
@@ -181,11 +190,10 @@ def unfollow(request: HttpRequest, token: str) -> HttpResponse:
 
 def _check(token: str) -> FixCheck | None:
     values = links.read(token, links.IS_IT_FIXED, max_age=links.IS_IT_FIXED_MAX_AGE)
-    if values is None:
+    pk = None if values is None else values.get("c")
+    if pk is None:
         return None
-    return (
-        FixCheck.objects.select_related("ticket__reporter__user").filter(pk=values.get("c")).first()
-    )
+    return FixCheck.objects.select_related("ticket__reporter__user").filter(pk=pk).first()
 
 
 def _answered(request: HttpRequest, check: FixCheck) -> HttpResponse:
@@ -262,7 +270,7 @@ def fixed_no(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user=request.user).select_related("ticket")[:100])
     return render(
         request,
@@ -273,14 +281,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_read(request: HttpRequest) -> HttpResponse:
+def inbox_read(request: SignedInRequest) -> HttpResponse:
     inapp.mark_read(request.user)
     return HttpResponseRedirect(reverse("notifications:inbox"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     """Each person chooses for themselves; agents also choose between new tickets at once,
     a daily digest, or nothing."""
     current = NotificationPreference.objects.filter(user=request.user).first()

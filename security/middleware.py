@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp import devices_for_user
 
 # The news-site widget: the only pages that may be framed by another site.
 EMBED_PREFIXES = ("/embed/",)
@@ -75,8 +76,6 @@ def _as_list(value: Any) -> list[str]:
 
 
 def has_two_factor(user: Any) -> bool:
-    from django_otp import devices_for_user
-
     if not getattr(user, "is_authenticated", False):
         return False
     return any(True for _ in devices_for_user(user, confirmed=True))
@@ -119,5 +118,6 @@ class StripNulMiddleware:
             for key, values in lists:
                 cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
             cleaned._mutable = False
-            request.GET = cleaned
+            # Frozen just above; django-stubs types only QueryDict(mutable=False) as immutable.
+            request.GET = cleaned  # type: ignore[assignment]
         return self.get_response(request)

@@ -100,7 +100,8 @@ def login_otp(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_KEY, None)
         messages.error(request, _("Please log in again."))
         return SeeOther(reverse("login"))
-    user = get_user_model().objects.filter(pk=pending.get("uid"), is_active=True).first()
+    uid = pending.get("uid")
+    user = None if uid is None else get_user_model().objects.filter(pk=uid, is_active=True).first()
     device = _confirmed_device(user) if user else None
     if user is None or device is None:
         request.session.pop(PENDING_KEY, None)
