@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
+from pydantic import ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from 3.12 on
 
 from notifications.models import Notification
 from notifications.recipients import language_for, receiving_agents
@@ -17,6 +20,46 @@ from tickets.models import Follow, TicketEvent
 
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
+
+
+@with_config(ConfigDict(extra="forbid"))
+class NotificationData(TypedDict):
+    """One notification, as the API lists it and the bell shows it."""
+
+    id: int
+    kind: str
+    ticket: int | None
+    text: str
+    url: str
+    created_at: str
+    read: bool
+
+
+@with_config(ConfigDict(extra="forbid"))
+class NotificationCreatedData(NotificationData):
+    """`data` of `notification.created`: the new notification and the reader's unread count."""
+
+    unread: int
+
+
+@with_config(ConfigDict(extra="forbid"))
+class NotificationReadData(TypedDict):
+    """`data` of `notification.read`: the unread count, and the ids marked (None: all)."""
+
+    unread: int
+    ids: list[int] | None
+
+
+DATA_TYPES: dict[str, type[Any]] = {
+    NOTIFICATION_CREATED: NotificationCreatedData,
+    NOTIFICATION_READ: NotificationReadData,
+}
+
+
+@cache
+def data_schema(message_type: str) -> dict[str, Any]:
+    """The JSON Schema of the `data` of a bell message, derived from its type above."""
+    return TypeAdapter(DATA_TYPES[message_type]).json_schema()
 
 
 def user_group(user_id: int) -> str:
@@ -60,7 +103,7 @@ def notify_for_event(event: TicketEvent) -> None:
     transaction.on_commit(lambda: push_created(key, user_ids))
 
 
-def serialize(notification: Notification) -> dict[str, Any]:
+def serialize(notification: Notification) -> NotificationData:
     return {
         "id": notification.pk,
         "kind": notification.kind,
@@ -94,7 +137,10 @@ def push_created(key: str, user_ids: list[int]) -> None:
             type=NOTIFICATION_CREATED,
             ticket=notification.ticket_id,
             at=notification.created_at,
-            data={**payload, "unread": unread.get(notification.user_id, 0)},
+            # dict(): events.envelope takes a plain dict (TypedDicts are Mappings to mypy).
+            data=dict(
+                NotificationCreatedData(**payload, unread=unread.get(notification.user_id, 0))
+            ),
         )
         publish.send_to_groups([user_group(notification.user_id)], message)
 
@@ -106,8 +152,7 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
         qs = qs.filter(pk__in=ids)
     changed = qs.update(read_at=timezone.now())
     unread = unread_count(user.pk)
-    message = events.envelope(
-        type=NOTIFICATION_READ, ticket=None, data={"unread": unread, "ids": ids}
-    )
+    data = NotificationReadData(unread=unread, ids=ids)
+    message = events.envelope(type=NOTIFICATION_READ, ticket=None, data=dict(data))
     transaction.on_commit(lambda: publish.send_to_groups([user_group(user.pk)], message))
     return changed
