@@ -18,16 +18,18 @@
 
   var ticketId = root.dataset.ticketId;
   var lastSeq = parseInt(root.dataset.seq || "0", 10) || 0;
-  var fr = (document.documentElement.lang || "en").toLowerCase().indexOf("fr") === 0;
-  var T = fr
-    ? { open: "Ouvert", acknowledged: "Pris en charge", closed: "Fermé", official: "Officiel",
-        held: "En attente de modération", newComment: "Nouveau commentaire de ",
-        status: "Nouveau statut : ", failed: "Le commentaire n'a pas pu être publié.",
-        connecting: "Connexion…", live: "En direct", offline: "Hors ligne" }
-    : { open: "Open", acknowledged: "Acknowledged", closed: "Closed", official: "Official",
-        held: "Awaiting review", newComment: "New comment from ",
-        status: "Status is now: ", failed: "The comment could not be posted.",
-        connecting: "Connecting…", live: "Live", offline: "Offline" };
+  // Words come from Django's JavaScript catalogue (jsi18n, loaded by base.html before this).
+  var gettext = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (s, o) {
+    return s.replace(/%\((\w+)\)s/g, function (_m, k) { return o[k]; });
+  };
+  var STATUS = { open: gettext("Open"), acknowledged: gettext("Acknowledged"), closed: gettext("Closed") };
+  var STATE = { connecting: gettext("Connecting…"), live: gettext("Live"), offline: gettext("Offline") };
+  var T = {
+    official: gettext("Official"),
+    held: gettext("Awaiting review"),
+    failed: gettext("The comment could not be posted.")
+  };
 
   function q(testid) { return document.querySelector('[data-testid="' + testid + '"]'); }
 
@@ -38,7 +40,7 @@
     stateEl.setAttribute("data-state", state);
     var label = stateEl.querySelector("[data-live-label]") || stateEl;
     var key = "label" + state.charAt(0).toUpperCase() + state.slice(1);
-    label.textContent = stateEl.dataset[key] || T[state];
+    label.textContent = stateEl.dataset[key] || STATE[state];
     stateEl.title = label.textContent;
   }
 
@@ -112,7 +114,7 @@
         after = list.children[i];
       }
       list.insertBefore(li, after);
-      if (announceIt) announce(T.newComment + data.author);
+      if (announceIt) announce(fmt(gettext("New comment from %(author)s"), { author: data.author }, true));
     }
     emptyNote();
   }
@@ -123,7 +125,7 @@
     if (!el) return;
     el.setAttribute("data-status", status);
     el.className = "badge badge-" + status;
-    el.textContent = T[status] || status;
+    el.textContent = STATUS[status] || status;
   }
 
   function refreshPart(id) {
@@ -185,7 +187,7 @@
         break;
       case "ticket.status_changed":
         setStatus(data.to);
-        if (live) announce(T.status + (T[data.to] || data.to));
+        if (live) announce(fmt(gettext("Status is now: %(status)s"), { status: STATUS[data.to] || data.to }, true));
         refreshActions();
         break;
     }
