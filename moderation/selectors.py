@@ -180,12 +180,14 @@ def public_offers(ticket: Ticket) -> QuerySet[Offer]:
     return ticket.offers.filter(status__in=PUBLIC_OFFER_STATUSES).order_by("created_at", "id")
 
 
-def offers_for(*, user: Any, ticket: Ticket | None = None, event: Any = None) -> QuerySet[Offer]:
+def offers_for(
+    *, user: Any, ticket: Ticket | None = None, emergency: Any = None
+) -> QuerySet[Offer]:
     qs = Offer.objects.select_related("ticket", "event", "author")
     if ticket is not None:
         qs = qs.filter(ticket=ticket)
-    if event is not None:
-        qs = qs.filter(event=event)
+    if emergency is not None:
+        qs = qs.filter(event=emergency)
     return qs.order_by("created_at", "id")
 
 
@@ -200,5 +202,6 @@ def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
     if is_admin(user) or is_trusted_volunteer(user):
         return entries
     return entries.filter(
-        Q(jurisdiction_id_ref__in=agent_jurisdiction_ids(user)) | Q(jurisdiction_id_ref__isnull=True)
+        Q(jurisdiction_id_ref__in=agent_jurisdiction_ids(user))
+        | Q(jurisdiction_id_ref__isnull=True)
     )

@@ -36,16 +36,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/dashboard.html", context)
 
 
-def event_page(request: HttpRequest, slug: str) -> HttpResponse:
-    event = EmergencyEvent.objects.filter(slug=slug).first()
-    if event is None:
+def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
+    emergency = EmergencyEvent.objects.filter(slug=slug).first()
+    if emergency is None:
         raise Http404(_("No such event."))
     tickets = list(
-        Ticket.objects.filter(event=event)
+        Ticket.objects.filter(event=emergency)
         .select_related("service_type", "jurisdiction")
         .order_by("-created_at", "-id")[:100]
     )
-    context = {"event": event, "tickets": tickets, "active": event.is_active()}
+    context = {"emergency": emergency, "tickets": tickets, "active": emergency.is_active()}
     return render(request, "moderation/event.html", context)
 
 

@@ -6,10 +6,10 @@ One module per concept; this package re-exports the views `moderation.urls` rout
 """
 
 from moderation.api.audit import audit
-from moderation.api.emergencies import event_detail, events_list
+from moderation.api.emergencies import emergency_detail, emergency_list
 from moderation.api.flags import flag
 from moderation.api.offers import (
-    event_offers,
+    emergency_offers,
     offer_detail,
     offer_review,
     offer_withdraw,
@@ -21,9 +21,9 @@ from moderation.api.trust import trust, trust_revoke
 
 __all__ = [
     "audit",
-    "event_detail",
-    "event_offers",
-    "events_list",
+    "emergency_detail",
+    "emergency_list",
+    "emergency_offers",
     "flag",
     "hide",
     "item_action",

@@ -35,21 +35,21 @@ class EventSerializer(serializers.Serializer):
     tickets = serializers.IntegerField()
 
 
-def event_data(event: EmergencyEvent) -> dict[str, Any]:
+def emergency_data(emergency: EmergencyEvent) -> dict[str, Any]:
     return {
-        "id": event.pk,
-        "name": event.name,
-        "slug": event.slug,
-        "description": event.description,
-        "starts_at": iso(event.starts_at),
-        "ends_at": iso(event.ends_at) if event.ends_at else None,
-        "active": event.is_active(),
-        "premoderate_anonymous": event.premoderate_anonymous,
-        "slow_mode_seconds": event.slow_mode_seconds,
-        "anonymous_comment_limit": event.anonymous_comment_limit,
-        "area": event.area,
-        "url": f"/events/{event.slug}/",
-        "tickets": event.tickets.count(),
+        "id": emergency.pk,
+        "name": emergency.name,
+        "slug": emergency.slug,
+        "description": emergency.description,
+        "starts_at": iso(emergency.starts_at),
+        "ends_at": iso(emergency.ends_at) if emergency.ends_at else None,
+        "active": emergency.is_active(),
+        "premoderate_anonymous": emergency.premoderate_anonymous,
+        "slow_mode_seconds": emergency.slow_mode_seconds,
+        "anonymous_comment_limit": emergency.anonymous_comment_limit,
+        "area": emergency.area,
+        "url": f"/events/{emergency.slug}/",
+        "tickets": emergency.tickets.count(),
     }
 
 
@@ -73,9 +73,9 @@ def event_data(event: EmergencyEvent) -> dict[str, Any]:
     methods=["GET"], responses={200: EventSerializer(many=True)}, operation_id="events_list"
 )
 @api_view(["GET", "POST"])
-def events_list(request: Request) -> Response:
+def emergency_list(request: Request) -> Response:
     if request.method == "GET":
-        return Response([event_data(e) for e in EmergencyEvent.objects.order_by("-starts_at")])
+        return Response([emergency_data(e) for e in EmergencyEvent.objects.order_by("-starts_at")])
     data = _body(request)
     for flag_name in ("premoderate_anonymous",):
         value = data.get(flag_name, False)
@@ -87,7 +87,7 @@ def events_list(request: Request) -> Response:
             else:
                 raise ValidationError({flag_name: ["Must be true or false."]})
         data[flag_name] = value
-    event = services.event_create(
+    emergency = services.emergency_create(
         actor=actor_from_request(request),
         name=data.get("name"),
         slug=data.get("slug"),
@@ -100,13 +100,13 @@ def events_list(request: Request) -> Response:
         area=data.get("area"),
         reason=data.get("reason", ""),
     )
-    return Response(event_data(event), status=status.HTTP_201_CREATED)
+    return Response(emergency_data(emergency), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(responses={200: EventSerializer}, operation_id="events_detail")
 @api_view(["GET"])
-def event_detail(request: Request, slug: str) -> Response:
-    event = EmergencyEvent.objects.filter(slug=slug).first()
-    if event is None:
+def emergency_detail(request: Request, slug: str) -> Response:
+    emergency = EmergencyEvent.objects.filter(slug=slug).first()
+    if emergency is None:
         raise NotFound("No such event.")
-    return Response(event_data(event))
+    return Response(emergency_data(emergency))

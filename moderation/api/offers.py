@@ -65,12 +65,14 @@ def offer_for(offer: Offer, request: Request) -> dict[str, Any]:
     return selectors.offer_public(offer)
 
 
-def _create_offer(request: Request, *, ticket_id: int | None, event: str | None) -> Response:
+def _create_offer(
+    request: Request, *, ticket_id: int | None, emergency_slug: str | None
+) -> Response:
     data = _body(request)
     offer = services.offer_create(
         actor=actor_from_request(request),
         ticket_id=ticket_id,
-        event=event if event is not None else data.get("event"),
+        emergency_slug=emergency_slug if emergency_slug is not None else data.get("event"),
         message=data.get("message"),
         skills=data.get("skills", ""),
         availability=data.get("availability", ""),
@@ -92,7 +94,7 @@ def ticket_offers(request: Request, ticket_id: int) -> Response:
     if ticket is None:
         raise NotFound("No such ticket.")
     if request.method == "POST":
-        return _create_offer(request, ticket_id=ticket.pk, event=None)
+        return _create_offer(request, ticket_id=ticket.pk, emergency_slug=None)
     if permissions.can_moderate_ticket(request.user, ticket):
         rows = selectors.offers_for(user=request.user, ticket=ticket)
         return Response([selectors.offer_private(o) for o in rows])
@@ -101,8 +103,8 @@ def ticket_offers(request: Request, ticket_id: int) -> Response:
 
 @extend_schema(request=OfferRequest, responses={201: OfferSerializer, 202: OfferSerializer})
 @api_view(["POST"])
-def event_offers(request: Request, slug: str) -> Response:
-    return _create_offer(request, ticket_id=None, event=slug)
+def emergency_offers(request: Request, slug: str) -> Response:
+    return _create_offer(request, ticket_id=None, emergency_slug=slug)
 
 
 @extend_schema(responses={200: OfferSerializer})

@@ -1,4 +1,5 @@
-"""Emergency events: agents and admins declare them; tickets join them with `event=<slug>`."""
+"""Emergencies (`EmergencyEvent`): agents and admins declare them; tickets join them with
+`event=<slug>` (the wire keeps the name "event")."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _moment(value: Any, *, field: str, required: bool) -> datetime | None:
     return moment
 
 
-def event_create(
+def emergency_create(
     *,
     actor: Actor,
     name: Any,
@@ -53,7 +54,7 @@ def event_create(
     reason: Any = "",
 ) -> EmergencyEvent:
     """Agents and admins declare an emergency; tickets join it with `event=<slug>`."""
-    if not permissions.can_declare_event(actor.user):
+    if not permissions.can_declare_emergency(actor.user):
         raise NotAllowed(_("Only agents and admins can declare an emergency event."))
     name = ticket_services.clean_text(name, field="name", max_length=200)
     slug = ticket_services.clean_text(slug, field="slug", max_length=80)
@@ -96,7 +97,7 @@ def event_create(
     with transaction.atomic():
         if EmergencyEvent.objects.filter(slug=slug).exists():
             raise Conflict(_("An event with this slug already exists."))
-        event = EmergencyEvent.objects.create(
+        emergency = EmergencyEvent.objects.create(
             name=name,
             slug=slug,
             description=description,
@@ -111,16 +112,16 @@ def event_create(
             actor=actor,
             action="event.create",
             target_type="event",
-            target_id=event.slug,
+            target_id=emergency.slug,
             reason=ticket_services.clean_text(
                 reason, field="reason", max_length=REASON_MAX, required=False
             )
             or _("declared"),
             after={
-                "name": event.name,
-                "premoderate_anonymous": event.premoderate_anonymous,
-                "slow_mode_seconds": event.slow_mode_seconds,
-                "anonymous_comment_limit": event.anonymous_comment_limit,
+                "name": emergency.name,
+                "premoderate_anonymous": emergency.premoderate_anonymous,
+                "slow_mode_seconds": emergency.slow_mode_seconds,
+                "anonymous_comment_limit": emergency.anonymous_comment_limit,
             },
         )
-    return event
+    return emergency

@@ -58,7 +58,7 @@ def offer_create(
     message: Any,
     contact: Any,
     ticket_id: Any = None,
-    event: Any = None,
+    emergency_slug: Any = None,
     skills: Any = "",
     availability: Any = "",
     area: Any = "",
@@ -78,8 +78,8 @@ def offer_create(
         if ticket is None:
             raise NotFound(_("No such ticket."))
     emergency = None
-    if event not in (None, ""):
-        emergency = EmergencyEvent.objects.filter(slug=str(event)).first()
+    if emergency_slug not in (None, ""):
+        emergency = EmergencyEvent.objects.filter(slug=str(emergency_slug)).first()
         if emergency is None:
             raise NotFound(_("No such event."))
     elif ticket is not None and ticket.event_id:
