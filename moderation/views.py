@@ -14,7 +14,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from moderation import permissions, selectors, services
-from tickets.errors import ServiceError
+from moderation.forms import OfferForm
+from tickets.errors import InvalidInput, ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent, Ticket
 
@@ -54,14 +55,12 @@ def ticket_offer(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket page's "offer help" form; the JSON API does the same for apps."""
     if not Ticket.objects.filter(pk=pk).exists():
         raise Http404(_("No such ticket."))
+    form = OfferForm(request.POST)
     try:
+        if not form.is_valid():
+            raise InvalidInput(form.first_error())
         offer = services.offer_create(
-            actor=actor_from_request(request),
-            ticket_id=pk,
-            message=request.POST.get("message", ""),
-            skills=request.POST.get("skills", ""),
-            availability=request.POST.get("availability", ""),
-            contact=request.POST.get("contact", ""),
+            actor=actor_from_request(request), ticket_id=pk, **form.cleaned_data
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

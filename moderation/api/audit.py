@@ -11,25 +11,43 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, renderer_classes
-from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from moderation import permissions, selectors
-from moderation.models import AuditEntry
-from realtime.events import iso
+from moderation.api.fields import Key, When, WholeNumber
 from tickets.errors import NotAllowed
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    """The query of the CSV export: exact matches, ignored when empty."""
+
+    action = Key(required=False, default="")
+    target_type = Key(required=False, default="")
+    target_id = Key(required=False, default="")
+
+
+class AuditQuerySerializer(AuditFilterSerializer):
+    """The query of a JSON page: the filters, `limit` (1–1000, 100 by default) and `offset`."""
+
+    limit = WholeNumber(message="Must be a whole number.", default=100, blank=False)
+    offset = WholeNumber(message="Must be a whole number.", default=0, blank=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs["limit"] = min(max(attrs["limit"], 1), 1000)
+        attrs["offset"] = min(max(attrs["offset"], 0), 2**31)
+        return attrs
 
 
 class AuditEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    at = serializers.CharField()
-    by = serializers.CharField(allow_blank=True)
+    at = When()
+    by = serializers.CharField(source="actor_name", allow_blank=True)
     action = serializers.CharField()
     target_type = serializers.CharField()
     target_id = serializers.CharField()
-    ticket = serializers.IntegerField(allow_null=True)
+    ticket = serializers.IntegerField(source="ticket_id_ref", allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     before = serializers.DictField()
     after = serializers.DictField()
@@ -40,24 +58,7 @@ class AuditPageSerializer(serializers.Serializer):
     results = AuditEntrySerializer(many=True)
 
 
-AUDIT_FIELDS = [
-    "id", "at", "by", "action", "target_type", "target_id", "ticket", "reason", "before", "after",
-]  # fmt: skip
-
-
-def audit_data(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.pk,
-        "at": iso(entry.at),
-        "by": entry.actor_name,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "ticket": entry.ticket_id_ref,
-        "reason": entry.reason,
-        "before": entry.before,
-        "after": entry.after,
-    }
+AUDIT_FIELDS = list(AuditEntrySerializer().fields)
 
 
 class AuditCSVRenderer(BaseRenderer):
@@ -89,13 +90,18 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
+def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
-        OpenApiParameter("limit", OpenApiTypes.INT),
-        OpenApiParameter("offset", OpenApiTypes.INT),
+        AuditQuerySerializer,
     ],
-    responses={200: AuditPageSerializer},
+    responses={(200, "application/json"): AuditPageSerializer, (200, "text/csv"): OpenApiTypes.STR},
 )
 @api_view(["GET"])
 @renderer_classes([JSONRenderer, AuditCSVRenderer])
@@ -103,21 +109,16 @@ def audit(request: Request) -> Response:
     """The audit log, newest first (JSON, or `?format=csv` for the whole log as CSV)."""
     if not permissions.can_read_audit(request.user):
         raise NotAllowed("Only agents, trusted volunteers and admins can read the audit log.")
-    qs = selectors.audit_log(user=request.user)
+    csv_export = request.accepted_renderer.format == "csv"
+    query = _query(AuditFilterSerializer if csv_export else AuditQuerySerializer, request)
+    entries = selectors.audit_log(user=request.user)
     for name in ("action", "target_type", "target_id"):
-        value = request.query_params.get(name)
-        if value:
-            qs = qs.filter(**{name: value})
-    if request.accepted_renderer.format == "csv":
-        response = Response([audit_data(e) for e in qs.iterator()])
+        if query[name]:
+            entries = entries.filter(**{name: query[name]})
+    if csv_export:
+        response = Response(AuditEntrySerializer(entries.iterator(), many=True).data)
         response["Content-Disposition"] = 'attachment; filename="fixline-audit.csv"'
         return response
-    try:
-        limit = min(max(int(request.query_params.get("limit", 100)), 1), 1000)
-        offset = min(max(int(request.query_params.get("offset", 0)), 0), 2**31)
-    except ValueError:
-        raise ValidationError({"limit": ["Must be a whole number."]}) from None
-    total = qs.count()
-    return Response(
-        {"count": total, "results": [audit_data(e) for e in qs[offset : offset + limit]]}
-    )
+    offset, limit = query["offset"], query["limit"]
+    page = {"count": entries.count(), "results": entries[offset : offset + limit]}
+    return Response(AuditPageSerializer(page).data)

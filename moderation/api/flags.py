@@ -2,46 +2,49 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from typing import Any
+
+from django.utils.functional import lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from moderation import services
-from moderation.api._common import _body
+from moderation.api._common import validated
+from moderation.api.fields import Choice, Text
 from moderation.models import Flag
+from moderation.services.flags import FLAG_REASONS, flag_reason_message
 from tickets.identity import actor_from_request
 
 
+class FlagRequestSerializer(serializers.Serializer):
+    reason = Choice(FLAG_REASONS, message=lazy(flag_reason_message, str)())
+    details = Text(max_length=services.DETAILS_MAX, blank=True)
+
+
 class FlagResultSerializer(serializers.Serializer):
+    """The new flag; `hidden` says whether it hid the comment."""
+
+    # `hidden` comes from context["hidden"] (flag_create's answer).
+
     id = serializers.IntegerField()
-    comment = serializers.IntegerField()
+    comment = serializers.IntegerField(source="comment_id")
     reason = serializers.CharField()
-    hidden = serializers.BooleanField()
+    hidden = serializers.SerializerMethodField()
+
+    def get_hidden(self, flag: Flag) -> bool:
+        return bool(self.context["hidden"])
 
 
-@extend_schema(
-    request=inline_serializer(
-        "FlagRequest",
-        {
-            "reason": serializers.ChoiceField(choices=[c for c in Flag.Reason.values if c]),
-            "details": serializers.CharField(required=False),
-        },
-    ),
-    responses={201: FlagResultSerializer},
-)
+@extend_schema(request=FlagRequestSerializer, responses={201: FlagResultSerializer})
 @api_view(["POST"])
 def flag(request: Request, comment_id: int) -> Response:
     """Flag a comment: anyone, once per person (a second flag answers 409)."""
-    data = _body(request)
+    data: dict[str, Any] = validated(FlagRequestSerializer, request)
     created, hidden = services.flag_create(
-        actor=actor_from_request(request),
-        comment_id=comment_id,
-        reason=data.get("reason"),
-        details=data.get("details", ""),
+        actor=actor_from_request(request), comment_id=comment_id, **data
     )
-    return Response(
-        {"id": created.pk, "comment": comment_id, "reason": created.reason, "hidden": hidden},
-        status=status.HTTP_201_CREATED,
-    )
+    answer = FlagResultSerializer(created, context={"hidden": hidden}).data
+    return Response(answer, status=status.HTTP_201_CREATED)

@@ -4,92 +4,87 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from moderation import services
-from moderation.api._common import Reason, _body, _require_moderator
+from moderation.api._common import ModerationReasonSerializer, require_moderator, validated
+from moderation.api.fields import Choice, Deferred, Key, Text, When, WholeNumber
 from moderation.models import Sanction
-from realtime.events import iso
+from moderation.services.sanctions import KIND_MESSAGE, RATE_LIMIT_MESSAGE
 from tickets.identity import actor_from_request
+
+
+class SanctionRequestSerializer(serializers.Serializer):
+    """`minutes` is required for a mute; `limit_count` and `limit_seconds` (60 by default)
+    are read for a `rate_limit` only."""
+
+    author_key = Key()
+    kind = Choice(Sanction.Kind.values, message=gettext_lazy(KIND_MESSAGE))
+    minutes = WholeNumber(
+        message=gettext_lazy("Must be a whole number of minutes."), refuse_bool=True
+    )
+    reason = Text(max_length=services.REASON_MAX)
+    limit_count = Deferred()
+    limit_seconds = Deferred()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] != Sanction.Kind.RATE_LIMIT:
+            return {**attrs, "limit_count": None, "limit_seconds": None}
+        try:
+            count, seconds = attrs["limit_count"], attrs["limit_seconds"]
+            attrs["limit_count"] = None if count in (None, "") else int(count)
+            attrs["limit_seconds"] = None if seconds in (None, "") else int(seconds)
+        except (TypeError, ValueError, OverflowError):
+            raise serializers.ValidationError(
+                {"limit_count": [gettext_lazy(RATE_LIMIT_MESSAGE)]}
+            ) from None
+        return attrs
 
 
 class SanctionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    author_key = serializers.CharField()
-    identity_kind = serializers.CharField()
+    author_key = serializers.CharField(source="identity.public_key")
+    identity_kind = serializers.CharField(source="identity.kind")
     kind = serializers.CharField()
     reason = serializers.CharField()
-    starts_at = serializers.CharField()
-    ends_at = serializers.CharField(allow_null=True)
+    starts_at = When()
+    ends_at = When(allow_null=True)
     limit_count = serializers.IntegerField(allow_null=True)
     limit_seconds = serializers.IntegerField(allow_null=True)
-    follows_address = serializers.BooleanField()
-    active = serializers.BooleanField()
-    revoked_at = serializers.CharField(allow_null=True)
+    follows_address = serializers.SerializerMethodField()
+    active = serializers.BooleanField(source="is_active")
+    revoked_at = When(allow_null=True)
 
-
-def sanction_data(sanction: Sanction) -> dict[str, Any]:
-    return {
-        "id": sanction.pk,
-        "author_key": sanction.identity.public_key,
-        "identity_kind": sanction.identity.kind,
-        "kind": sanction.kind,
-        "reason": sanction.reason,
-        "starts_at": iso(sanction.starts_at),
-        "ends_at": iso(sanction.ends_at) if sanction.ends_at else None,
-        "limit_count": sanction.limit_count,
-        "limit_seconds": sanction.limit_seconds,
-        "follows_address": bool(sanction.ip_hash),
-        "active": sanction.is_active(),
-        "revoked_at": iso(sanction.revoked_at) if sanction.revoked_at else None,
-    }
+    def get_follows_address(self, sanction: Sanction) -> bool:
+        return bool(sanction.ip_hash)
 
 
 @extend_schema(
-    request=inline_serializer(
-        "SanctionRequest",
-        {
-            "author_key": serializers.CharField(),
-            "kind": serializers.ChoiceField(choices=Sanction.Kind.values),
-            "minutes": serializers.IntegerField(required=False),
-            "reason": serializers.CharField(),
-            "limit_count": serializers.IntegerField(required=False),
-            "limit_seconds": serializers.IntegerField(required=False),
-        },
-    ),
-    responses={201: SanctionSerializer},
+    methods=["POST"], request=SanctionRequestSerializer, responses={201: SanctionSerializer}
 )
 @extend_schema(methods=["GET"], responses={200: SanctionSerializer(many=True)})
 @api_view(["GET", "POST"])
 def sanctions(request: Request) -> Response:
-    _require_moderator(request)
+    require_moderator(request)
     if request.method == "GET":
         rows = Sanction.objects.select_related("identity").order_by("-created_at", "-id")[:200]
-        return Response([sanction_data(s) for s in rows])
-    data = _body(request)
-    sanction = services.sanction_create(
-        actor=actor_from_request(request),
-        author_key=data.get("author_key"),
-        kind=data.get("kind"),
-        minutes=data.get("minutes"),
-        reason=data.get("reason"),
-        limit_count=data.get("limit_count"),
-        limit_seconds=data.get("limit_seconds"),
-    )
-    return Response(sanction_data(sanction), status=status.HTTP_201_CREATED)
+        return Response(SanctionSerializer(rows, many=True).data)
+    data = validated(SanctionRequestSerializer, request)
+    sanction = services.sanction_create(actor=actor_from_request(request), **data)
+    return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=Reason, responses={200: SanctionSerializer})
+@extend_schema(request=ModerationReasonSerializer, responses={200: SanctionSerializer})
 @api_view(["POST"])
 def sanction_revoke(request: Request, sanction_id: int) -> Response:
-    _require_moderator(request)
+    require_moderator(request)
+    data = validated(ModerationReasonSerializer, request)
     sanction = services.sanction_revoke(
-        actor=actor_from_request(request),
-        sanction_id=sanction_id,
-        reason=_body(request).get("reason"),
+        actor=actor_from_request(request), sanction_id=sanction_id, **data
     )
-    return Response(sanction_data(sanction))
+    return Response(SanctionSerializer(sanction).data)

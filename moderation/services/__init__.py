@@ -11,7 +11,7 @@ One module per concept; this package re-exports their public names.
 """
 
 from moderation.services._common import DETAILS_MAX, FLAGGED, REASON_MAX
-from moderation.services.emergencies import emergency_create
+from moderation.services.emergencies import emergency_create, require_emergency_declarer
 from moderation.services.flags import flag_create
 from moderation.services.offers import (
     OFFER_DECISIONS,
@@ -26,7 +26,7 @@ from moderation.services.sanctions import (
     sanction_create,
     sanction_revoke,
 )
-from moderation.services.trust import trust_grant, trust_revoke
+from moderation.services.trust import require_trust_granter, trust_grant, trust_revoke
 
 # The old name, still called by tests/moderation/test_sockets.py (not this app's to edit).
 event_create = emergency_create
@@ -47,6 +47,8 @@ __all__ = [
     "offer_withdraw",
     "on_comment_created",
     "posting_policy",
+    "require_emergency_declarer",
+    "require_trust_granter",
     "sanction_create",
     "sanction_revoke",
     "trust_grant",

@@ -21,7 +21,7 @@ def _actor_name(actor: Actor | None) -> str:
     return _("anonymous %(key)s") % {"key": actor.identity().public_key}
 
 
-def _audit(
+def record(
     *,
     actor: Actor | None,
     action: str,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from moderation import feed, permissions, selectors
 from moderation.models import Flag, Sanction
-from moderation.services._common import DETAILS_MAX, FLAGGED, _hit, _lock_comment, _snapshot
-from moderation.services.audit import _audit
+from moderation.services import audit
+from moderation.services._common import FLAGGED, comment_snapshot, lock_comment, rate_limit
 from tickets import permissions as base
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotFound
@@ -35,29 +33,29 @@ def _flag_weight(actor: Actor, identity: Identity) -> float:
     return float(weights["anonymous"])
 
 
+FLAG_REASONS = tuple(v for v in Flag.Reason.values if v)
+
+
+def flag_reason_message() -> str:
+    return _("Reason must be one of: %(choices)s.") % {"choices": ", ".join(FLAG_REASONS)}
+
+
 def flag_create(
-    *, actor: Actor, comment_id: Any, reason: Any, details: Any = ""
+    *, actor: Actor, comment_id: int, reason: str, details: str = ""
 ) -> tuple[Flag, bool]:
     """Flag a comment the flagger can see. Once per identity per comment (a second flag is a
     Conflict). Returns the flag and whether this flag hid the comment."""
-    if reason not in Flag.Reason.values or not reason:
-        raise InvalidInput(
-            _("Reason must be one of: %(choices)s.")
-            % {"choices": ", ".join(v for v in Flag.Reason.values if v)},
-            field="reason",
-        )
-    details = ticket_services.clean_text(
-        details, field="details", max_length=DETAILS_MAX, required=False
-    )
+    if reason not in FLAG_REASONS:
+        raise InvalidInput(flag_reason_message(), field="reason")
     identity = actor.identity()
     with transaction.atomic():
-        ticket, comment = _lock_comment(comment_id)
+        ticket, comment = lock_comment(comment_id)
         public = comment.visibility == Comment.Visibility.VISIBLE and not comment.shadow
         if not public and not permissions.is_moderator(actor.user):
             raise NotFound(_("No such comment."))
         if Flag.objects.filter(comment=comment, identity=identity).exists():
             raise Conflict(_("You have already flagged this comment."))
-        _hit(actor, "flag")
+        rate_limit(actor, "flag")
         try:
             with transaction.atomic():
                 flag = Flag.objects.create(
@@ -74,19 +72,19 @@ def flag_create(
         score = selectors.comment_score(comment.pk)
         hidden = False
         if public and score >= conf["HIDE_THRESHOLD"]:
-            before = _snapshot(comment)
+            before = comment_snapshot(comment)
             comment = ticket_services.comment_set_visibility(
                 comment_id=comment.pk, visibility=Comment.Visibility.HIDDEN, reason=FLAGGED
             )
             hidden = True
-            _audit(
+            audit.record(
                 actor=None,
                 action="auto_hide",
                 target_type="comment",
                 target_id=comment.pk,
                 reason=FLAGGED,
                 before=before,
-                after=_snapshot(comment),
+                after=comment_snapshot(comment),
                 ticket=ticket,
             )
         feed.send(

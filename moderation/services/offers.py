@@ -8,17 +8,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from moderation import feed, selectors
 from moderation.models import Offer
-from moderation.services._common import REASON_MAX, _hit
-from moderation.services.audit import _audit
+from moderation.services import audit
+from moderation.services._common import rate_limit
 from moderation.services.sanctions import posting_policy
 from realtime import events
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
 from tickets.models import EmergencyEvent, Ticket
+
+MESSAGE_MAX = 2000  # an offer's message, and a reviewer's note
+CONTACT_MAX = 300
+DETAIL_MAX = 300  # skills, availability, area
 
 
 def _offer_snapshot(offer: Offer) -> dict[str, Any]:
@@ -55,31 +60,25 @@ def _offer_events(offer: Offer, *, created: bool) -> None:
 def offer_create(
     *,
     actor: Actor,
-    message: Any,
-    contact: Any,
-    ticket_id: Any = None,
-    emergency_slug: Any = None,
-    skills: Any = "",
-    availability: Any = "",
-    area: Any = "",
+    message: str,
+    contact: str,
+    ticket_id: int | None = None,
+    emergency_slug: str | None = None,
+    skills: str = "",
+    availability: str = "",
+    area: str = "",
 ) -> Offer:
-    """Anyone offers help on a ticket or an event. Held (not public until accepted) when
-    the event pre-moderates anonymous posts, or when its author is shadow-banned."""
-    message = ticket_services.clean_text(message, field="message", max_length=2000)
-    contact = ticket_services.clean_text(contact, field="contact", max_length=300)
-    skills = ticket_services.clean_text(skills, field="skills", max_length=300, required=False)
-    availability = ticket_services.clean_text(
-        availability, field="availability", max_length=300, required=False
-    )
-    area = ticket_services.clean_text(area, field="area", max_length=300, required=False)
+    """Anyone offers help on a ticket or an emergency (by its slug). Held (not public until
+    accepted) when the emergency pre-moderates anonymous posts, or when its author is
+    shadow-banned. The edges check the text fields (the `*_MAX` above)."""
     ticket = None
     if ticket_id is not None:
         ticket = Ticket.objects.select_related("event", "jurisdiction").filter(pk=ticket_id).first()
         if ticket is None:
             raise NotFound(_("No such ticket."))
     emergency = None
-    if emergency_slug not in (None, ""):
-        emergency = EmergencyEvent.objects.filter(slug=str(emergency_slug)).first()
+    if emergency_slug:
+        emergency = EmergencyEvent.objects.filter(slug=emergency_slug).first()
         if emergency is None:
             raise NotFound(_("No such event."))
     elif ticket is not None and ticket.event_id:
@@ -88,7 +87,7 @@ def offer_create(
         raise InvalidInput(_("An offer is made on a ticket or an event."), field="ticket")
     identity = actor.identity()
     decision = posting_policy(actor=actor, identity=identity, ticket=ticket, kind="offer")
-    _hit(actor, "offer")
+    rate_limit(actor, "offer")
     held = bool(decision and decision.shadow)
     if emergency and emergency.is_active() and emergency.premoderate_anonymous:
         held = held or not actor.is_authenticated
@@ -109,7 +108,7 @@ def offer_create(
             created_at=now,
             updated_at=now,
         )
-        _audit(
+        audit.record(
             actor=actor,
             action="offer.create",
             target_type="offer",
@@ -123,6 +122,7 @@ def offer_create(
     return offer
 
 
+DECISION_MESSAGE = gettext_noop("Decision must be accept, decline or complete.")
 OFFER_DECISIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({Offer.Status.PENDING}), Offer.Status.ACCEPTED),
     "decline": (frozenset({Offer.Status.PENDING, Offer.Status.ACCEPTED}), Offer.Status.DECLINED),
@@ -130,10 +130,10 @@ OFFER_DECISIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def _lock_offer(offer_id: Any) -> Offer:
+def _lock_offer(offer_id: int) -> Offer:
     try:
-        ticket_id = Offer.objects.values_list("ticket_id", flat=True).get(pk=int(offer_id))
-    except (Offer.DoesNotExist, ValueError, TypeError, OverflowError):
+        ticket_id = Offer.objects.values_list("ticket_id", flat=True).get(pk=offer_id)
+    except (Offer.DoesNotExist, OverflowError):
         raise NotFound(_("No such offer.")) from None
     if ticket_id is not None:
         Ticket.objects.select_for_update(no_key=True).get(pk=ticket_id)
@@ -144,12 +144,11 @@ def _lock_offer(offer_id: Any) -> Offer:
     )
 
 
-def offer_review(*, actor: Actor, offer_id: Any, decision: Any, note: Any = "") -> Offer:
+def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") -> Offer:
     """accept (pending → accepted), decline (pending/accepted → declined), complete
     (accepted → completed), by the agents and volunteers handling offers."""
     if decision not in OFFER_DECISIONS:
-        raise InvalidInput(_("Decision must be accept, decline or complete."), field="decision")
-    note = ticket_services.clean_text(note, field="note", max_length=2000, required=False)
+        raise InvalidInput(_(DECISION_MESSAGE), field="decision")
     sources, target = OFFER_DECISIONS[decision]
     with transaction.atomic():
         offer = _lock_offer(offer_id)
@@ -167,7 +166,7 @@ def offer_review(*, actor: Actor, offer_id: Any, decision: Any, note: Any = "") 
         offer.note = note
         offer.updated_at = timezone.now()
         offer.save(update_fields=["status", "held", "note", "updated_at"])
-        _audit(
+        audit.record(
             actor=actor,
             action=f"offer.{decision}",
             target_type="offer",
@@ -181,11 +180,8 @@ def offer_review(*, actor: Actor, offer_id: Any, decision: Any, note: Any = "") 
     return offer
 
 
-def offer_withdraw(*, actor: Actor, offer_id: Any, reason: Any = "") -> Offer:
+def offer_withdraw(*, actor: Actor, offer_id: int, reason: str = "") -> Offer:
     """Its author withdraws a pending or accepted offer."""
-    reason = ticket_services.clean_text(
-        reason, field="reason", max_length=REASON_MAX, required=False
-    )
     with transaction.atomic():
         offer = _lock_offer(offer_id)
         if offer.author_id != actor.identity().pk:
@@ -196,7 +192,7 @@ def offer_withdraw(*, actor: Actor, offer_id: Any, reason: Any = "") -> Offer:
         offer.status = Offer.Status.WITHDRAWN
         offer.updated_at = timezone.now()
         offer.save(update_fields=["status", "updated_at"])
-        _audit(
+        audit.record(
             actor=actor,
             action="offer.withdraw",
             target_type="offer",

@@ -3,22 +3,20 @@ hide, restore, approve, reject or dismiss them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from moderation import feed
 from moderation.models import Flag
+from moderation.services import audit
 from moderation.services._common import (
     FLAGGED,
-    _lock_comment,
-    _reason,
-    _require_moderator_of,
-    _resolve_flags,
-    _snapshot,
+    comment_snapshot,
+    lock_comment,
+    require_moderator_of,
+    require_reason,
+    resolve_flags,
 )
-from moderation.services.audit import _audit
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput
 from tickets.identity import Actor
@@ -43,15 +41,15 @@ def on_comment_created(comment: Comment) -> None:
 COMMENT_ACTIONS = ("hide", "restore", "approve", "reject", "dismiss")
 
 
-def comment_moderate(*, actor: Actor, comment_id: Any, action: str, reason: Any) -> Comment:
+def comment_moderate(*, actor: Actor, comment_id: int, action: str, reason: str) -> Comment:
     """hide, restore, approve (a held comment), reject (a held comment) or dismiss (its open
     flags). A Conflict when there is nothing left to do (someone else was faster)."""
     if action not in COMMENT_ACTIONS:
         raise InvalidInput(_("Unknown action."), field="action")
-    reason = _reason(reason)
+    require_reason(reason)
     with transaction.atomic():
-        ticket, comment = _lock_comment(comment_id)
-        _require_moderator_of(actor, ticket)
+        ticket, comment = lock_comment(comment_id)
+        require_moderator_of(actor, ticket)
         open_flags = Flag.objects.filter(comment=comment, resolution=Flag.Resolution.OPEN).exists()
         visibility, shadow = comment.visibility, comment.shadow
         V = Comment.Visibility
@@ -80,7 +78,7 @@ def comment_moderate(*, actor: Actor, comment_id: Any, action: str, reason: Any)
             resolution = Flag.Resolution.DISMISSED
             if visibility == V.HIDDEN and comment.moderation_reason == FLAGGED:
                 target = V.VISIBLE  # the flags hid it; dismissing them undoes that
-        before = _snapshot(comment)
+        before = comment_snapshot(comment)
         if target is not None:
             comment = ticket_services.comment_set_visibility(
                 comment_id=comment.pk,
@@ -89,15 +87,15 @@ def comment_moderate(*, actor: Actor, comment_id: Any, action: str, reason: Any)
                 clear_shadow=clear_shadow,
             )
         if resolution is not None:
-            _resolve_flags(comment, resolution)
-        _audit(
+            resolve_flags(comment, resolution)
+        audit.record(
             actor=actor,
             action=action,
             target_type="comment",
             target_id=comment.pk,
             reason=reason,
             before=before,
-            after=_snapshot(comment),
+            after=comment_snapshot(comment),
             ticket=ticket,
         )
     return comment

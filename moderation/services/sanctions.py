@@ -9,11 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from moderation import permissions, selectors
 from moderation.models import Sanction
-from moderation.services._common import _reason
-from moderation.services.audit import _audit
+from moderation.services import audit
+from moderation.services._common import account_of, require_reason
 from realtime import events
 from tickets import ratelimit
 from tickets import services as ticket_services
@@ -56,48 +57,40 @@ def posting_policy(
     return decision
 
 
+KIND_MESSAGE = gettext_noop("Kind must be mute, ban, shadowban or rate_limit.")
+RATE_LIMIT_MESSAGE = gettext_noop("A rate limit needs limit_count (and limit_seconds).")
+
+
 def sanction_create(
     *,
     actor: Actor,
-    author_key: Any,
-    kind: Any,
-    reason: Any,
-    minutes: Any = None,
-    limit_count: Any = None,
-    limit_seconds: Any = None,
+    author_key: str,
+    kind: str,
+    reason: str,
+    minutes: int | None = None,
+    limit_count: int | None = None,
+    limit_seconds: int | None = None,
 ) -> Sanction:
     """Mute (needs minutes), ban or shadow-ban (permanent without minutes), or a rate-limit
-    override (`limit_count` posts per `limit_seconds`). An identity without an account is
-    also sanctioned by its last salted address hash."""
+    override (`limit_count` posts per `limit_seconds`, 60 by default). An identity without an
+    account is also sanctioned by its last salted address hash."""
     if kind not in Sanction.Kind.values:
-        raise InvalidInput(_("Kind must be mute, ban, shadowban or rate_limit."), field="kind")
-    reason = _reason(reason)
+        raise InvalidInput(_(KIND_MESSAGE), field="kind")
+    require_reason(reason)
     target = selectors.identity_by_key(author_key)
     if target is None:
         raise InvalidInput(_("No identity has this author key."), field="author_key")
     if not permissions.can_sanction(actor.user, target):
         raise NotAllowed(_("You may not sanction this person."))
-    duration = None
-    if minutes not in (None, ""):
-        if isinstance(minutes, bool):
-            raise InvalidInput(_("Must be a whole number of minutes."), field="minutes")
-        try:
-            duration = int(minutes)
-        except (TypeError, ValueError):
-            raise InvalidInput(_("Must be a whole number of minutes."), field="minutes") from None
-        if not 1 <= duration <= SANCTION_MAX_MINUTES:
-            raise InvalidInput(_("Must be between 1 and 5256000 minutes."), field="minutes")
-    if kind == Sanction.Kind.MUTE and duration is None:
+    if minutes is not None and not 1 <= minutes <= SANCTION_MAX_MINUTES:
+        raise InvalidInput(_("Must be between 1 and 5256000 minutes."), field="minutes")
+    if kind == Sanction.Kind.MUTE and minutes is None:
         raise InvalidInput(_("A mute needs a duration in minutes."), field="minutes")
     count = seconds = None
     if kind == Sanction.Kind.RATE_LIMIT:
-        try:
-            count = int(limit_count)
-            seconds = int(limit_seconds or 60)
-        except (TypeError, ValueError):
-            raise InvalidInput(
-                _("A rate limit needs limit_count (and limit_seconds)."), field="limit_count"
-            ) from None
+        if limit_count is None:
+            raise InvalidInput(_(RATE_LIMIT_MESSAGE), field="limit_count")
+        count, seconds = limit_count, limit_seconds or 60
         if count < 0 or not 1 <= seconds <= 86400:
             raise InvalidInput(_("limit_count ≥ 0, limit_seconds 1–86400."), field="limit_count")
     now = timezone.now()
@@ -108,13 +101,13 @@ def sanction_create(
             kind=kind,
             reason=reason,
             starts_at=now,
-            ends_at=now + timedelta(minutes=duration) if duration else None,
+            ends_at=now + timedelta(minutes=minutes) if minutes else None,
             limit_count=count,
             limit_seconds=seconds,
-            created_by=actor.user if actor.is_authenticated else None,
+            created_by=account_of(actor),
             created_at=now,
         )
-        _audit(
+        audit.record(
             actor=actor,
             action=f"sanction.{kind}",
             target_type="identity",
@@ -136,14 +129,14 @@ def _sanction_snapshot(sanction: Sanction) -> dict[str, Any]:
     }
 
 
-def sanction_revoke(*, actor: Actor, sanction_id: Any, reason: Any) -> Sanction:
-    reason = _reason(reason)
+def sanction_revoke(*, actor: Actor, sanction_id: int, reason: str) -> Sanction:
+    require_reason(reason)
     with transaction.atomic():
         try:
             sanction = (
                 Sanction.objects.select_for_update().select_related("identity").get(pk=sanction_id)
             )
-        except (Sanction.DoesNotExist, ValueError, TypeError, OverflowError):
+        except (Sanction.DoesNotExist, OverflowError):
             raise NotFound(_("No such sanction.")) from None
         if not permissions.can_sanction(actor.user, sanction.identity):
             raise NotAllowed(_("You may not lift this sanction."))
@@ -151,10 +144,10 @@ def sanction_revoke(*, actor: Actor, sanction_id: Any, reason: Any) -> Sanction:
             raise Conflict(_("This sanction was already lifted."))
         before = _sanction_snapshot(sanction)
         sanction.revoked_at = timezone.now()
-        sanction.revoked_by = actor.user if actor.is_authenticated else None
+        sanction.revoked_by = account_of(actor)
         sanction.revoke_reason = reason
         sanction.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        _audit(
+        audit.record(
             actor=actor,
             action="sanction.revoke",
             target_type="identity",

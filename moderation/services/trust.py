@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from moderation import permissions
 from moderation.models import TrustGrant
-from moderation.services._common import _reason
-from moderation.services.audit import _audit
+from moderation.services import audit
+from moderation.services._common import account_of, require_reason
 from tickets.errors import Conflict, InvalidInput, NotAllowed
 from tickets.identity import Actor
+from tickets.permissions import TRUSTED_VOLUNTEERS_GROUP
 
 
-def _trust(*, actor: Actor, username: Any, reason: Any, grant: bool) -> TrustGrant:
-    from tickets.permissions import TRUSTED_VOLUNTEERS_GROUP
-
+def require_trust_granter(actor: Actor) -> None:
+    """Checked first (a 403 before any 400): the API calls it before reading the body."""
     if not permissions.can_grant_trust(actor.user):
         raise NotAllowed(_("Only agents and admins can grant or revoke trust."))
-    reason = _reason(reason)
-    if not isinstance(username, str) or not username:
+
+
+def _trust(*, actor: Actor, username: str, reason: str, grant: bool) -> TrustGrant:
+    require_trust_granter(actor)
+    require_reason(reason)
+    if not username:
         raise InvalidInput(_("This field is required."), field="username")
-    user = get_user_model().objects.filter(username=username).first()
+    user = User.objects.filter(username=username).first()
     if user is None:
         raise InvalidInput(_("No account has this username."), field="username")
     with transaction.atomic():
         group, _created = Group.objects.get_or_create(name=TRUSTED_VOLUNTEERS_GROUP)
-        get_user_model().objects.select_for_update().get(pk=user.pk)
+        User.objects.select_for_update().get(pk=user.pk)
         member = user.groups.filter(pk=group.pk).exists()
         if grant and member:
             raise Conflict(_("This person is already a trusted volunteer."))
@@ -45,9 +46,9 @@ def _trust(*, actor: Actor, username: Any, reason: Any, grant: bool) -> TrustGra
             user=user,
             action=TrustGrant.Action.GRANT if grant else TrustGrant.Action.REVOKE,
             reason=reason,
-            by=actor.user if actor.is_authenticated else None,
+            by=account_of(actor),
         )
-        _audit(
+        audit.record(
             actor=actor,
             action="trust.grant" if grant else "trust.revoke",
             target_type="user",
@@ -59,9 +60,9 @@ def _trust(*, actor: Actor, username: Any, reason: Any, grant: bool) -> TrustGra
     return record
 
 
-def trust_grant(*, actor: Actor, username: Any, reason: Any) -> TrustGrant:
+def trust_grant(*, actor: Actor, username: str, reason: str) -> TrustGrant:
     return _trust(actor=actor, username=username, reason=reason, grant=True)
 
 
-def trust_revoke(*, actor: Actor, username: Any, reason: Any) -> TrustGrant:
+def trust_revoke(*, actor: Actor, username: str, reason: str) -> TrustGrant:
     return _trust(actor=actor, username=username, reason=reason, grant=False)
