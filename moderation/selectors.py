@@ -16,7 +16,7 @@ from moderation.models import AuditEntry, Flag, Offer, Sanction
 from realtime.events import iso
 from tickets import permissions as base
 from tickets.identity import Actor
-from tickets.models import Comment, Identity, Ticket
+from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
 
 def moderation_settings() -> dict[str, Any]:
@@ -77,8 +77,8 @@ def active_sanctions(*, identity: Identity, actor: Actor | None = None) -> list[
     )
 
 
-def identity_by_key(author_key: Any) -> Identity | None:
-    if not isinstance(author_key, str) or not author_key or len(author_key) > 32:
+def identity_by_key(author_key: str) -> Identity | None:
+    if not author_key or len(author_key) > 32:
         return None
     return Identity.objects.filter(public_key=author_key).first()
 
@@ -178,7 +178,7 @@ def public_offers(ticket: Ticket) -> QuerySet[Offer]:
 
 
 def offers_for(
-    *, user: Any, ticket: Ticket | None = None, emergency: Any = None
+    *, user: Any, ticket: Ticket | None = None, emergency: EmergencyEvent | None = None
 ) -> QuerySet[Offer]:
     qs = Offer.objects.select_related("ticket", "event", "author")
     if ticket is not None:

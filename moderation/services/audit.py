@@ -26,7 +26,7 @@ def record(
     actor: Actor | None,
     action: str,
     target_type: str,
-    target_id: Any,
+    target_id: int | str,
     reason: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
