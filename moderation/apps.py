@@ -7,6 +7,8 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         # Sanctions apply to every way of posting, without `tickets` importing `moderation`.
+        # Imported here, not at the top: services import models, which the app registry only
+        # allows once every app is loaded (that is, in ready()).
         from moderation import services
         from tickets import services as ticket_services
 

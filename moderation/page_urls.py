@@ -6,7 +6,7 @@ from moderation import views
 
 urlpatterns = [
     path("moderation/", views.dashboard, name="moderation-dashboard"),
-    path("events/<slug:slug>/", views.event_page, name="event-page"),
+    path("events/<slug:slug>/", views.emergency_page, name="event-page"),
     path("tickets/<int:pk>/offer/", views.ticket_offer, name="ticket-offer"),
     path("tickets/<int:pk>/offers/", views.ticket_offers, name="ticket-offers-card"),
 ]

@@ -51,7 +51,7 @@ def can_sanction(user: Any, target: Identity) -> bool:
     return True
 
 
-def can_declare_event(user: Any) -> bool:
+def can_declare_emergency(user: Any) -> bool:
     return base.is_admin(user) or base.is_agent(user)
 
 

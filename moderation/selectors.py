@@ -11,17 +11,19 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from moderation import permissions
+from moderation import feed, permissions
 from moderation.models import AuditEntry, Flag, Offer, Sanction
+from realtime.events import iso
 from tickets import permissions as base
 from tickets.identity import Actor
-from tickets.models import Comment, Identity, Ticket
+from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
 
 def moderation_settings() -> dict[str, Any]:
     """Flag weights and the hiding threshold: FIXLINE["MODERATION"] in project/settings.py
     is their one definition."""
-    configured = settings.FIXLINE["MODERATION"]
+    fixline: dict[str, Any] = settings.FIXLINE  # a plain dict of mixed values
+    configured = fixline["MODERATION"]
     return {
         "FLAG_WEIGHTS": dict(configured["FLAG_WEIGHTS"]),
         "HIDE_THRESHOLD": float(configured["HIDE_THRESHOLD"]),
@@ -75,8 +77,8 @@ def active_sanctions(*, identity: Identity, actor: Actor | None = None) -> list[
     )
 
 
-def identity_by_key(author_key: Any) -> Identity | None:
-    if not isinstance(author_key, str) or not author_key or len(author_key) > 32:
+def identity_by_key(author_key: str) -> Identity | None:
+    if not author_key or len(author_key) > 32:
         return None
     return Identity.objects.filter(public_key=author_key).first()
 
@@ -101,14 +103,14 @@ def queue(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
         user,
         "ticket__jurisdiction_id",
     )
-    comments = list(comments.order_by("created_at", "id")[: limit * 2])
+    rows = list(comments.order_by("created_at", "id")[: limit * 2])
     flags: dict[int, list[Flag]] = defaultdict(list)
     for flag in Flag.objects.filter(
-        comment_id__in=[c.pk for c in comments], resolution=Flag.Resolution.OPEN
+        comment_id__in=[c.pk for c in rows], resolution=Flag.Resolution.OPEN
     ).select_related("identity"):
         flags[flag.comment_id].append(flag)
     items = []
-    for comment in comments:
+    for comment in rows:
         item_flags = flags.get(comment.pk, [])
         items.append(
             {
@@ -129,14 +131,12 @@ PUBLIC_OFFER_STATUSES = (Offer.Status.ACCEPTED, Offer.Status.COMPLETED)
 
 
 def can_handle_offer(user: Any, offer: Offer) -> bool:
-    jurisdiction_id = offer.ticket.jurisdiction_id if offer.ticket_id else None
+    jurisdiction_id = offer.ticket.jurisdiction_id if offer.ticket is not None else None
     return permissions.can_moderate_jurisdiction(user, jurisdiction_id)
 
 
 def offer_public(offer: Offer) -> dict[str, Any]:
     """What anyone may see of an offer: no message, no identity, no contact."""
-    from realtime.events import iso
-
     label = (
         _("A neighbour is helping")
         if offer.status == Offer.Status.ACCEPTED
@@ -154,13 +154,10 @@ def offer_public(offer: Offer) -> dict[str, Any]:
 
 def offer_private(offer: Offer) -> dict[str, Any]:
     """Everything, for the agents and volunteers handling it (and for its author)."""
-    from moderation.feed import scope_of
-    from realtime.events import iso
-
     return {
         "id": offer.pk,
         "ticket": offer.ticket_id,
-        "event": offer.event.slug if offer.event_id else None,
+        "event": offer.event.slug if offer.event is not None else None,
         "status": offer.status,
         "held": offer.held,
         "message": offer.message,
@@ -171,7 +168,7 @@ def offer_private(offer: Offer) -> dict[str, Any]:
         "author_key": offer.author.public_key,
         "note": offer.note,
         "created_at": iso(offer.created_at),
-        **scope_of(offer.ticket if offer.ticket_id else None),
+        **feed.scope_of(offer.ticket),
     }
 
 
@@ -180,25 +177,24 @@ def public_offers(ticket: Ticket) -> QuerySet[Offer]:
     return ticket.offers.filter(status__in=PUBLIC_OFFER_STATUSES).order_by("created_at", "id")
 
 
-def offers_for(*, user: Any, ticket: Ticket | None = None, event: Any = None) -> QuerySet[Offer]:
+def offers_for(
+    *, user: Any, ticket: Ticket | None = None, emergency: EmergencyEvent | None = None
+) -> QuerySet[Offer]:
     qs = Offer.objects.select_related("ticket", "event", "author")
     if ticket is not None:
         qs = qs.filter(ticket=ticket)
-    if event is not None:
-        qs = qs.filter(event=event)
+    if emergency is not None:
+        qs = qs.filter(event=emergency)
     return qs.order_by("created_at", "id")
 
 
 def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
     """Admins and trusted volunteers (who act everywhere) read the whole log; an agent reads
     the entries of their jurisdictions and the ones tied to no place (sanctions, trust)."""
-    from django.db.models import Q
-
-    from tickets.permissions import agent_jurisdiction_ids, is_admin, is_trusted_volunteer
-
     entries = AuditEntry.objects.all().order_by("-at", "-id")
-    if is_admin(user) or is_trusted_volunteer(user):
+    if base.is_admin(user) or base.is_trusted_volunteer(user):
         return entries
     return entries.filter(
-        Q(jurisdiction_id_ref__in=agent_jurisdiction_ids(user)) | Q(jurisdiction_id_ref__isnull=True)
+        Q(jurisdiction_id_ref__in=base.agent_jurisdiction_ids(user))
+        | Q(jurisdiction_id_ref__isnull=True)
     )

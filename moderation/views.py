@@ -14,7 +14,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from moderation import permissions, selectors, services
-from tickets.errors import ServiceError
+from moderation.forms import OfferForm
+from tickets.errors import InvalidInput, ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent, Ticket
 
@@ -36,16 +37,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/dashboard.html", context)
 
 
-def event_page(request: HttpRequest, slug: str) -> HttpResponse:
-    event = EmergencyEvent.objects.filter(slug=slug).first()
-    if event is None:
+def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
+    emergency = EmergencyEvent.objects.filter(slug=slug).first()
+    if emergency is None:
         raise Http404(_("No such event."))
     tickets = list(
-        Ticket.objects.filter(event=event)
+        Ticket.objects.filter(event=emergency)
         .select_related("service_type", "jurisdiction")
         .order_by("-created_at", "-id")[:100]
     )
-    context = {"event": event, "tickets": tickets, "active": event.is_active()}
+    context = {"emergency": emergency, "tickets": tickets, "active": emergency.is_active()}
     return render(request, "moderation/event.html", context)
 
 
@@ -54,14 +55,12 @@ def ticket_offer(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket page's "offer help" form; the JSON API does the same for apps."""
     if not Ticket.objects.filter(pk=pk).exists():
         raise Http404(_("No such ticket."))
+    form = OfferForm(request.POST)
     try:
+        if not form.is_valid():
+            raise InvalidInput(form.first_error())
         offer = services.offer_create(
-            actor=actor_from_request(request),
-            ticket_id=pk,
-            message=request.POST.get("message", ""),
-            skills=request.POST.get("skills", ""),
-            availability=request.POST.get("availability", ""),
-            contact=request.POST.get("contact", ""),
+            actor=actor_from_request(request), ticket_id=pk, **form.cleaned_data
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -1,0 +1,56 @@
+"""What moderators (and flaggers, and volunteers) can do: the only code that writes moderation
+data. Every moderator action takes a reason, writes one immutable AuditEntry and tells the
+moderation feed (`moderation.action`) after commit. Comments change only through
+`tickets.services.comment_set_visibility`, so their durable events are written in one place.
+
+Concurrency: every action on a comment locks its ticket row, then the comment row (the order
+`tickets.services` uses), then checks the state. A second moderator doing the same thing a
+moment later finds nothing to do and gets a Conflict (409), never a double outcome.
+
+One module per concept; this package re-exports their public names.
+"""
+
+from moderation.services._common import DETAILS_MAX, FLAGGED, REASON_MAX
+from moderation.services.emergencies import emergency_create, require_emergency_declarer
+from moderation.services.flags import flag_create
+from moderation.services.offers import (
+    OFFER_DECISIONS,
+    offer_create,
+    offer_review,
+    offer_withdraw,
+)
+from moderation.services.queue import COMMENT_ACTIONS, comment_moderate, on_comment_created
+from moderation.services.sanctions import (
+    SANCTION_MAX_MINUTES,
+    posting_policy,
+    sanction_create,
+    sanction_revoke,
+)
+from moderation.services.trust import require_trust_granter, trust_grant, trust_revoke
+
+# The old name, still called by tests/moderation/test_sockets.py (not this app's to edit).
+event_create = emergency_create
+
+__all__ = [
+    "COMMENT_ACTIONS",
+    "DETAILS_MAX",
+    "FLAGGED",
+    "OFFER_DECISIONS",
+    "REASON_MAX",
+    "SANCTION_MAX_MINUTES",
+    "comment_moderate",
+    "emergency_create",
+    "event_create",
+    "flag_create",
+    "offer_create",
+    "offer_review",
+    "offer_withdraw",
+    "on_comment_created",
+    "posting_policy",
+    "require_emergency_declarer",
+    "require_trust_granter",
+    "sanction_create",
+    "sanction_revoke",
+    "trust_grant",
+    "trust_revoke",
+]

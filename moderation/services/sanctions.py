@@ -1,0 +1,159 @@
+"""Sanctions (mute, ban, shadow-ban, rate-limit override) and the posting policy that
+enforces them on every way of posting (registered in AppConfig.ready)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from moderation import permissions, selectors
+from moderation.models import Sanction
+from moderation.services import audit
+from moderation.services._common import account_of, require_reason
+from realtime import events
+from tickets import ratelimit
+from tickets import services as ticket_services
+from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from tickets.identity import Actor
+from tickets.models import Identity, Ticket
+
+SANCTION_MAX_MINUTES = 10 * 365 * 24 * 60
+
+
+def posting_policy(
+    *, actor: Actor, identity: Identity, ticket: Ticket | None, kind: str
+) -> ticket_services.PostingDecision | None:
+    """Mutes and bans refuse; a shadow-ban shows new comments to their author only; a
+    rate-limit override adds a tighter limit on top of the defaults."""
+    sanctions = selectors.active_sanctions(identity=identity, actor=actor)
+    if not sanctions:
+        return None
+    decision = None
+    for sanction in sanctions:
+        if sanction.kind == Sanction.Kind.BAN:
+            raise NotAllowed(_("You have been banned from posting. You can still read."))
+        if sanction.kind == Sanction.Kind.MUTE:
+            until = timezone.localtime(sanction.ends_at) if sanction.ends_at else None
+            raise NotAllowed(
+                _("You are muted until %(until)s.") % {"until": f"{until:%Y-%m-%d %H:%M %Z}"}
+                if until
+                else _("You are muted.")
+            )
+    for sanction in sanctions:
+        if sanction.kind == Sanction.Kind.SHADOWBAN and kind in ("comment", "offer"):
+            decision = ticket_services.PostingDecision(shadow=True)
+        if sanction.kind == Sanction.Kind.RATE_LIMIT and sanction.limit_count is not None:
+            ratelimit.hit(
+                scope=f"sanction:{kind}",
+                key=str(sanction.pk),
+                limit=sanction.limit_count,
+                window=sanction.limit_seconds or 60,
+            )
+    return decision
+
+
+KIND_MESSAGE = gettext_noop("Kind must be mute, ban, shadowban or rate_limit.")
+RATE_LIMIT_MESSAGE = gettext_noop("A rate limit needs limit_count (and limit_seconds).")
+
+
+def sanction_create(
+    *,
+    actor: Actor,
+    author_key: str,
+    kind: str,
+    reason: str,
+    minutes: int | None = None,
+    limit_count: int | None = None,
+    limit_seconds: int | None = None,
+) -> Sanction:
+    """Mute (needs minutes), ban or shadow-ban (permanent without minutes), or a rate-limit
+    override (`limit_count` posts per `limit_seconds`, 60 by default). An identity without an
+    account is also sanctioned by its last salted address hash."""
+    if kind not in Sanction.Kind.values:
+        raise InvalidInput(_(KIND_MESSAGE), field="kind")
+    require_reason(reason)
+    target = selectors.identity_by_key(author_key)
+    if target is None:
+        raise InvalidInput(_("No identity has this author key."), field="author_key")
+    if not permissions.can_sanction(actor.user, target):
+        raise NotAllowed(_("You may not sanction this person."))
+    if minutes is not None and not 1 <= minutes <= SANCTION_MAX_MINUTES:
+        raise InvalidInput(_("Must be between 1 and 5256000 minutes."), field="minutes")
+    if kind == Sanction.Kind.MUTE and minutes is None:
+        raise InvalidInput(_("A mute needs a duration in minutes."), field="minutes")
+    count = seconds = None
+    if kind == Sanction.Kind.RATE_LIMIT:
+        if limit_count is None:
+            raise InvalidInput(_(RATE_LIMIT_MESSAGE), field="limit_count")
+        count, seconds = limit_count, limit_seconds or 60
+        if count < 0 or not 1 <= seconds <= 86400:
+            raise InvalidInput(_("limit_count ≥ 0, limit_seconds 1–86400."), field="limit_count")
+    now = timezone.now()
+    with transaction.atomic():
+        sanction = Sanction.objects.create(
+            identity=target,
+            ip_hash="" if target.kind == Identity.Kind.ACCOUNT else target.last_ip_hash,
+            kind=kind,
+            reason=reason,
+            starts_at=now,
+            ends_at=now + timedelta(minutes=minutes) if minutes else None,
+            limit_count=count,
+            limit_seconds=seconds,
+            created_by=account_of(actor),
+            created_at=now,
+        )
+        audit.record(
+            actor=actor,
+            action=f"sanction.{kind}",
+            target_type="identity",
+            target_id=target.public_key,
+            reason=reason,
+            after=_sanction_snapshot(sanction),
+        )
+    return sanction
+
+
+def _sanction_snapshot(sanction: Sanction) -> dict[str, Any]:
+    return {
+        "sanction": sanction.pk,
+        "kind": sanction.kind,
+        "ends_at": events.iso(sanction.ends_at) if sanction.ends_at else None,
+        "limit_count": sanction.limit_count,
+        "limit_seconds": sanction.limit_seconds,
+        "revoked": sanction.revoked_at is not None,
+    }
+
+
+def sanction_revoke(*, actor: Actor, sanction_id: int, reason: str) -> Sanction:
+    require_reason(reason)
+    with transaction.atomic():
+        try:
+            sanction = (
+                Sanction.objects.select_for_update().select_related("identity").get(pk=sanction_id)
+            )
+        except (Sanction.DoesNotExist, OverflowError):
+            raise NotFound(_("No such sanction.")) from None
+        if not permissions.can_sanction(actor.user, sanction.identity):
+            raise NotAllowed(_("You may not lift this sanction."))
+        if sanction.revoked_at is not None:
+            raise Conflict(_("This sanction was already lifted."))
+        before = _sanction_snapshot(sanction)
+        sanction.revoked_at = timezone.now()
+        sanction.revoked_by = account_of(actor)
+        sanction.revoke_reason = reason
+        sanction.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit.record(
+            actor=actor,
+            action="sanction.revoke",
+            target_type="identity",
+            target_id=sanction.identity.public_key,
+            reason=reason,
+            before=before,
+            after=_sanction_snapshot(sanction),
+        )
+    return sanction
