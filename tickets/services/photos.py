@@ -1,0 +1,87 @@
+"""Photos of tickets and comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from realtime import events
+from tickets import permissions
+from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from tickets.identity import Actor
+from tickets.models import (
+    Comment,
+    Identity,
+    Photo,
+    Ticket,
+)
+from tickets.services.eventlog import _append_event, _lock_ticket
+
+# --- Photos ------------------------------------------------------------------------------------
+
+
+def photo_prepare(uploads: Any, *, already: int = 0) -> list[Any]:
+    """Check and re-encode uploads (resized, EXIF stripped) before any transaction."""
+    from tickets import photos as photo_processing
+
+    if not uploads:
+        return []
+    return photo_processing.prepare_all(uploads, already=already)
+
+
+def _photos_save(
+    prepared: list[Any], *, ticket: Ticket, uploader: Identity, comment: Comment | None = None
+) -> list[Photo]:
+    saved = []
+    for item in prepared:
+        photo = Photo(ticket=ticket, comment=comment, uploader=uploader, size=item.size)
+        photo.image.save(item.content.name, item.content, save=False)
+        photo.width, photo.height = item.width, item.height
+        photo.save()
+        saved.append(photo)
+    return saved
+
+
+def photo_attach(
+    *, actor: Actor, ticket_id: int, files: Any, comment_id: int | None = None
+) -> list[Photo]:
+    """Add photos to an existing ticket (its reporter or its agents) or comment (its author),
+    at most `FIXLINE["PHOTO_MAX_COUNT"]` each. A ticket's new photos are a `ticket.updated`
+    event (`changed: ["photos"]`)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if isinstance(ticket_id, int) else None
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    identity = actor.identity()
+    comment = None
+    if comment_id is not None:
+        comment = Comment.objects.filter(pk=comment_id, ticket=ticket).first()
+        if comment is None:
+            raise NotFound(_("No such comment."))
+        allowed = comment.author_id == identity.pk
+    else:
+        allowed = identity.pk == ticket.reporter_id or permissions.is_agent_for(
+            actor.user, ticket.jurisdiction_id
+        )
+    if not allowed:
+        raise NotAllowed(_("Only the author can add photos here."))
+    existing = Photo.objects.filter(ticket=ticket, comment=comment).count()
+    prepared = photo_prepare(files, already=existing)
+    if not prepared:
+        raise InvalidInput(_("Choose at least one photo."), field="photos")
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket.pk)
+        if Photo.objects.filter(ticket=ticket, comment=comment).count() != existing:
+            raise Conflict(_("Photos were added at the same time; try again."))
+        saved = _photos_save(prepared, ticket=ticket, comment=comment, uploader=identity)
+        if comment is None:
+            _append_event(
+                ticket,
+                events.TICKET_UPDATED,
+                {"changed": ["photos"]},
+                at=timezone.now(),
+                actor=identity,
+            )
+    return saved
