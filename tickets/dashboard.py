@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tickets import permissions, services
+from tickets import jurisdictions, permissions, services
 from tickets.errors import ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import Jurisdiction, ServiceType, Ticket
@@ -57,8 +57,9 @@ def _scope(user: Any) -> QuerySet[Jurisdiction]:
 def _feeds(user: Any, scope: list[Jurisdiction]) -> list[str]:
     """Feed sockets covering the scope: the topmost jurisdictions (a feed carries its
     descendants' tickets too)."""
-    ids = {j.pk for j in scope}
-    tops = [j for j in scope if j.parent_id not in ids]
+    parents = {j.pk: j.parent_id for j in scope}
+    top_ids = set(jurisdictions.topmost(list(parents), parents=parents))
+    tops = [j for j in scope if j.pk in top_ids]
     if permissions.is_admin(user) and len(tops) > 3:
         return ["/ws/feed/"]
     return [f"/ws/feed/?{urlencode({'jurisdiction': j.slug})}" for j in tops]

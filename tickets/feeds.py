@@ -19,8 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.feedgenerator import Atom1Feed
 
-from tickets import selectors
-from tickets.filters import BBoxField, _jurisdiction_and_descendants
+from tickets import jurisdictions, selectors
+from tickets.filters import BBoxField
 from tickets.models import Comment, EmergencyEvent, Jurisdiction, StatusChange, Ticket
 from tickets.public import render_body
 
@@ -109,7 +109,7 @@ class JurisdictionFeed(TicketListFeed):
         return clean(f"The latest tickets reported in {obj.name} and the places within it.")
 
     def items(self, obj: Jurisdiction) -> list[Ticket]:
-        ids = _jurisdiction_and_descendants(obj.slug)
+        ids = jurisdictions.descendant_ids([obj.pk])
         return self.latest(selectors.ticket_list().filter(jurisdiction_id__in=ids))
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets import geo
+from tickets import geo, jurisdictions
 
 
 class NeverDeletedQuerySet(models.QuerySet):
@@ -77,13 +77,8 @@ class Jurisdiction(models.Model):
         return self.name
 
     def ancestor_ids(self) -> list[int]:
-        """This jurisdiction and its ancestors, nearest first."""
-        ids: list[int] = []
-        node: Jurisdiction | None = self
-        while node is not None and node.pk not in ids:
-            ids.append(node.pk)
-            node = node.parent
-        return ids
+        """This jurisdiction and its ancestors, nearest first (see `tickets.jurisdictions`)."""
+        return jurisdictions.ancestor_ids(self.pk)
 
 
 class ServiceType(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from tickets.filters import _jurisdiction_and_descendants
+from tickets import jurisdictions
 from tickets.models import Jurisdiction, ServiceType
 from tickets.open311.params import _jurisdiction, iso
 from tickets.open311.render import Open311Error, open311_view, respond
@@ -58,8 +58,9 @@ def _service_types(jurisdiction: Jurisdiction | None) -> QuerySet[ServiceType]:
     qs = ServiceType.objects.filter(active=True).select_related("jurisdiction")
     if jurisdiction is not None:
         # Offered there: defined for it or an ancestor (inherited), or for a place inside it.
-        ids = set(jurisdiction.ancestor_ids()) | set(
-            _jurisdiction_and_descendants(jurisdiction.slug)
+        parents = jurisdictions.parent_map()
+        ids = set(jurisdictions.ancestor_ids(jurisdiction.pk, parents=parents)) | set(
+            jurisdictions.descendant_ids([jurisdiction.pk], parents=parents)
         )
         qs = qs.filter(jurisdiction_id__in=ids)
     return qs.order_by("group", "name", "code")

@@ -14,8 +14,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from tickets import ratelimit, services
-from tickets.filters import _jurisdiction_and_descendants
+from tickets import jurisdictions, ratelimit, services
 from tickets.identity import Actor
 from tickets.models import Integration, ServiceType
 from tickets.open311.discovery import _service_types
@@ -127,7 +126,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 
     if jurisdiction is not None:
         routed = services.route(lat=float(lat), long=float(long))
-        if routed.pk not in _jurisdiction_and_descendants(jurisdiction.slug):
+        if routed.pk not in jurisdictions.descendant_ids([jurisdiction.pk]):
             raise Open311Error(
                 400, f"lat, long: this point is in {routed.name}, not in {jurisdiction.name}."
             )

@@ -9,8 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from tickets import selectors
-from tickets.filters import _jurisdiction_and_descendants
+from tickets import jurisdictions, selectors
 from tickets.models import Jurisdiction, StatusChange, Ticket
 from tickets.open311.params import _jurisdiction, _param, _parse_moment, _positive_int, iso
 from tickets.open311.render import Open311Error, open311_view, respond
@@ -69,7 +68,7 @@ def _requests_queryset(jurisdiction: Jurisdiction | None) -> QuerySet[Ticket]:
     )
     qs = selectors.ticket_list().annotate(latest_note=Subquery(latest_note[:1]))
     if jurisdiction is not None:
-        qs = qs.filter(jurisdiction_id__in=_jurisdiction_and_descendants(jurisdiction.slug))
+        qs = qs.filter(jurisdiction_id__in=jurisdictions.descendant_ids([jurisdiction.pk]))
     return qs
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
+from tickets import jurisdictions
 from tickets.models import (
     Jurisdiction,
     Ticket,
@@ -109,13 +110,18 @@ def _jurisdiction_shapes() -> list[tuple[Jurisdiction, list[tuple[float, float]]
 
 def _map_context(tickets: list[Ticket]) -> dict[str, Any]:
     shapes = _jurisdiction_shapes()
+    parents = {j.pk: j.parent_id for j, _pts in shapes}
     all_points = [p for _j, pts in shapes for p in pts] + [(t.lat, t.long) for t in tickets]
     box = _bounds(all_points) or (-180.0, -85.0, 180.0, 85.0)
     projection = Projection(*box)
     return {
         "projection": projection.attrs(),
         "areas": [
-            {"jurisdiction": j, "d": projection.path(j.boundary), "depth": len(j.ancestor_ids())}
+            {
+                "jurisdiction": j,
+                "d": projection.path(j.boundary),
+                "depth": jurisdictions.depth(j.pk, parents=parents),
+            }
             for j, _pts in shapes
         ],
         "dots": [{"ticket": t, "xy": projection.xy(t.lat, t.long)} for t in tickets],
@@ -128,7 +134,9 @@ def leaflet_data(
     """What static/js/map.js draws (a json_script block): tiles, outlines, tickets."""
     config = settings.FIXLINE
     areas = []
-    for jurisdiction, _pts in _jurisdiction_shapes():
+    shapes = _jurisdiction_shapes()
+    parents = {j.pk: j.parent_id for j, _pts in shapes}
+    for jurisdiction, _pts in shapes:
         geometry = jurisdiction.boundary
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
@@ -139,7 +147,7 @@ def leaflet_data(
                 "properties": {
                     "name": jurisdiction.name,
                     "slug": jurisdiction.slug,
-                    "depth": len(jurisdiction.ancestor_ids()),
+                    "depth": jurisdictions.depth(jurisdiction.pk, parents=parents),
                 },
             }
         )
