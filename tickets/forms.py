@@ -12,6 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services
+from tickets.errors import InvalidInput
 from tickets.models import ServiceQuestion, ServiceType
 
 
@@ -100,6 +101,20 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service_code"].choices = grouped_service_choices()
         self.fields["photos"] = photos_field()
+
+    def clean_lat(self) -> float:
+        return _coordinate(self.cleaned_data["lat"], field="lat", bound=90)
+
+    def clean_long(self) -> float:
+        return _coordinate(self.cleaned_data["long"], field="long", bound=180)
+
+
+def _coordinate(raw: str, *, field: str, bound: float) -> float:
+    """The typed text as a coordinate, with the write layer's message when it is not one."""
+    try:
+        return services.parse_coordinate(raw, field=field, bound=bound)
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.message) from None
 
 
 def question_inputs(stype: ServiceType, data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:

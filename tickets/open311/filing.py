@@ -80,6 +80,27 @@ def _private(request: HttpRequest, name: str, maximum: int) -> str:
     return value
 
 
+def _point(request: HttpRequest) -> tuple[float, float]:
+    """`lat` and `long`, both required, as numbers within their bounds."""
+    lat, long = _param(request, "lat"), _param(request, "long")
+    if not lat or not long:
+        raise Open311Error(
+            400,
+            "lat, long: required. Requests are routed to the jurisdiction whose area holds the "
+            "point; address_string and address_id alone are not geocoded here.",
+        )
+    numbers = []
+    for name, raw, bound in (("lat", lat, 90), ("long", long, 180)):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise Open311Error(400, f"{name}: must be a number.") from None
+        if not math.isfinite(number) or abs(number) > bound:
+            raise Open311Error(400, f"{name}: must be between -{bound} and {bound}.")
+        numbers.append(number)
+    return numbers[0], numbers[1]
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _param(request, "api_key")
     integration = Integration.for_key(key) if key else None
@@ -91,20 +112,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "service_code: required.")
     if not _service_types(jurisdiction).filter(code=service_code).exists():
         raise Open311Error(404, f"service_code: unknown service “{service_code[:80]}”.")
-    lat, long = _param(request, "lat"), _param(request, "long")
-    if not lat or not long:
-        raise Open311Error(
-            400,
-            "lat, long: required. Requests are routed to the jurisdiction whose area holds the "
-            "point; address_string and address_id alone are not geocoded here.",
-        )
-    for name, raw, bound in (("lat", lat, 90), ("long", long, 180)):
-        try:
-            number = float(raw)
-        except ValueError:
-            raise Open311Error(400, f"{name}: must be a number.") from None
-        if not math.isfinite(number) or abs(number) > bound:
-            raise Open311Error(400, f"{name}: must be between -{bound} and {bound}.")
+    lat, long = _point(request)
     email = _private(request, "email", EMAIL_MAX)
     if email:
         try:
@@ -125,7 +133,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         title = title[: TITLE_FROM_DESCRIPTION - 1].rstrip() + "…"
 
     if jurisdiction is not None:
-        routed = services.route(lat=float(lat), long=float(long))
+        routed = services.route(lat=lat, long=long)
         if routed.pk not in jurisdictions.descendant_ids([jurisdiction.pk]):
             raise Open311Error(
                 400, f"lat, long: this point is in {routed.name}, not in {jurisdiction.name}."
@@ -134,7 +142,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     ratelimit.hit(
         scope="open311:ticket",
         key=str(integration.pk),
-        limit=settings.FIXLINE.get("OPEN311_TICKETS_PER_HOUR", INTEGRATION_TICKETS_PER_HOUR),
+        limit=int(settings.FIXLINE.get("OPEN311_TICKETS_PER_HOUR", INTEGRATION_TICKETS_PER_HOUR)),
         window=3600,
     )
     ticket = services.ticket_create(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from tickets.services.validation import (
     clean_text,
 )
 
+# Moderation also watches every new comment (its live feed); listeners are called with the
 # comment inside the creating transaction, so they can publish with `transaction.on_commit`.
 CommentListener = Callable[[Comment], None]
 _comment_listeners: list[CommentListener] = []
@@ -40,15 +41,13 @@ def register_comment_listener(listener: CommentListener) -> None:
 # --- Comments ----------------------------------------------------------------------------------
 
 
-def comment_create(*, actor: Actor, ticket_id: int, body: Any, photos: Any = None) -> Comment:
+def comment_create(
+    *, actor: Actor, ticket_id: int, body: str, photos: Sequence[UploadedFile] | None = None
+) -> Comment:
     """A public comment. Returns it visible, or held for review (the API answers 202)."""
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
     prepared_photos = photo_prepare(photos)
-    ticket = (
-        Ticket.objects.select_related("event").filter(pk=ticket_id).first()
-        if isinstance(ticket_id, int)
-        else None
-    )
+    ticket = Ticket.objects.select_related("event").filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("No such ticket."))
     identity = actor.identity()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realtime import events
 from tickets import permissions
+from tickets import photos as photo_processing
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
 from tickets.models import (
@@ -18,22 +20,27 @@ from tickets.models import (
     Photo,
     Ticket,
 )
+from tickets.photos import PreparedPhoto
 from tickets.services.eventlog import _append_event, _lock_ticket
 
 # --- Photos ------------------------------------------------------------------------------------
 
 
-def photo_prepare(uploads: Any, *, already: int = 0) -> list[Any]:
+def photo_prepare(
+    uploads: Sequence[UploadedFile] | None, *, already: int = 0
+) -> list[PreparedPhoto]:
     """Check and re-encode uploads (resized, EXIF stripped) before any transaction."""
-    from tickets import photos as photo_processing
-
     if not uploads:
         return []
     return photo_processing.prepare_all(uploads, already=already)
 
 
 def _photos_save(
-    prepared: list[Any], *, ticket: Ticket, uploader: Identity, comment: Comment | None = None
+    prepared: list[PreparedPhoto],
+    *,
+    ticket: Ticket,
+    uploader: Identity,
+    comment: Comment | None = None,
 ) -> list[Photo]:
     saved = []
     for item in prepared:
@@ -46,12 +53,16 @@ def _photos_save(
 
 
 def photo_attach(
-    *, actor: Actor, ticket_id: int, files: Any, comment_id: int | None = None
+    *,
+    actor: Actor,
+    ticket_id: int,
+    files: Sequence[UploadedFile],
+    comment_id: int | None = None,
 ) -> list[Photo]:
     """Add photos to an existing ticket (its reporter or its agents) or comment (its author),
     at most `FIXLINE["PHOTO_MAX_COUNT"]` each. A ticket's new photos are a `ticket.updated`
     event (`changed: ["photos"]`)."""
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if isinstance(ticket_id, int) else None
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("No such ticket."))
     identity = actor.identity()

@@ -49,13 +49,10 @@ def _posting_decision(
     return decision
 
 
-# Moderation also watches every new comment (its live feed); listeners are called with the
-
-
 def _rate_limit(actor: Actor, scope: str, *, override: tuple[int, int] | None = None) -> None:
     if permissions.is_exempt_from_rate_limits(actor.user):
         return
-    # Integrations (Open311) name their own tier; see tickets/open311.py.
+    # Integrations (Open311) name their own tier; see tickets/open311/filing.py.
     tier = "citizen" if actor.is_authenticated else getattr(actor, "rate_tier", "anonymous")
     limit, window = override or settings.FIXLINE["RATE_LIMITS"][tier][scope]
     ratelimit.hit(scope=scope, key=actor.key, limit=limit, window=window)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from types import EllipsisType
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,32 +34,39 @@ from tickets.services.validation import (
     DISPLAY_NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
+    check_coordinate,
     clean_text,
-    parse_coordinate,
     validate_answers,
 )
 
 # --- Tickets -----------------------------------------------------------------------------------
 
 
+def _emergency(slug: str | None) -> EmergencyEvent | None:
+    """The emergency with this slug; None for no slug or an unknown one."""
+    return EmergencyEvent.objects.filter(slug=slug).first() if slug else None
+
+
 def ticket_create(
     *,
     actor: Actor,
-    title: Any,
-    description: Any = "",
-    service_code: Any,
-    lat: Any,
-    long: Any,
-    address: Any = "",
-    event: Any = None,
+    title: str,
+    description: str = "",
+    service_code: str,
+    lat: float,
+    long: float,
+    address: str = "",
+    event: str | None = None,
     anonymous: bool = False,
-    display_name: Any = "",
-    answers: Any = None,
+    display_name: str = "",
+    answers: Mapping[str, object] | None = None,
     contact_email: str = "",
     contact_name: str = "",
     contact_phone: str = "",
-    photos: Any = None,
+    photos: Sequence[UploadedFile] | None = None,
 ) -> Ticket:
+    """A new ticket, routed to the deepest jurisdiction whose area holds the point. `event` is
+    the slug of the emergency it belongs to (the wire's name), if any."""
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     description = clean_text(
         description, field="description", max_length=DESCRIPTION_MAX, required=False
@@ -65,9 +75,9 @@ def ticket_create(
     display_name = clean_text(
         display_name, field="display_name", max_length=DISPLAY_NAME_MAX, required=False
     )
-    lat_f = parse_coordinate(lat, field="lat", bound=90)
-    long_f = parse_coordinate(long, field="long", bound=180)
-    if not isinstance(service_code, str) or not service_code:
+    lat = check_coordinate(lat, field="lat", bound=90)
+    long = check_coordinate(long, field="long", bound=180)
+    if not service_code:
         raise InvalidInput(_("This field is required."), field="service_code")
     service_type = ServiceType.objects.filter(code=service_code, active=True).first()
     if service_type is None:
@@ -75,7 +85,7 @@ def ticket_create(
             _("Unknown service code “%(code)s”.") % {"code": service_code[:80]},
             field="service_code",
         )
-    jurisdiction = route(lat=lat_f, long=long_f)
+    jurisdiction = route(lat=lat, long=long)
     if service_type.jurisdiction_id not in jurisdiction.ancestor_ids():
         raise InvalidInput(
             _("“%(type)s” is not offered at this location (%(place)s).")
@@ -84,13 +94,9 @@ def ticket_create(
         )
     clean_answers = validate_answers(service_type, answers)
     prepared_photos = photo_prepare(photos)
-    emergency = None
-    if event not in (None, ""):
-        emergency = EmergencyEvent.objects.filter(slug=str(event)).first()
-        if emergency is None:
-            raise InvalidInput(
-                _("Unknown event “%(slug)s”.") % {"slug": str(event)[:80]}, field="event"
-            )
+    emergency = _emergency(event)
+    if event and emergency is None:
+        raise InvalidInput(_("Unknown event “%(slug)s”.") % {"slug": event[:80]}, field="event")
 
     identity = actor.identity()
     _posting_decision(actor=actor, identity=identity, ticket=None, kind="ticket")
@@ -104,11 +110,11 @@ def ticket_create(
             description=description,
             service_type=service_type,
             jurisdiction=jurisdiction,
-            lat=lat_f,
-            long=long_f,
+            lat=lat,
+            long=long,
             address=address,
             reporter=identity,
-            anonymous=bool(anonymous),
+            anonymous=anonymous,
             display_name="" if anonymous else display_name,
             answers=clean_answers,
             event=emergency,
@@ -133,13 +139,15 @@ def ticket_update(
     *,
     actor: Actor,
     ticket_id: int,
-    title: Any = None,
-    description: Any = None,
-    address: Any = None,
-    service_code: Any = None,
-    event: Any = ...,
+    title: str | None = None,
+    description: str | None = None,
+    address: str | None = None,
+    service_code: str | None = None,
+    event: str | None | EllipsisType = ...,
 ) -> Ticket:
-    """Agents of the ticket's jurisdiction correct a ticket; the change is a durable event."""
+    """Agents of the ticket's jurisdiction correct a ticket; the change is a durable event.
+    `None` leaves a field as it is; `event` (an emergency's slug) is left alone when omitted
+    (`...`) and cleared by `None` or ""."""
     with transaction.atomic():
         ticket = _lock_ticket(ticket_id)
         if not permissions.can_acknowledge_or_close(actor.user, ticket):
@@ -163,12 +171,10 @@ def ticket_update(
                 )
             ticket.service_type = stype
             changed["service_code"] = stype.code
-        if event is not ...:
-            emergency = None
-            if event not in (None, ""):
-                emergency = EmergencyEvent.objects.filter(slug=str(event)).first()
-                if emergency is None:
-                    raise InvalidInput(_("Unknown event."), field="event")
+        if not isinstance(event, EllipsisType):
+            emergency = _emergency(event)
+            if event and emergency is None:
+                raise InvalidInput(_("Unknown event."), field="event")
             ticket.event = emergency
             changed["event"] = emergency.slug if emergency else None
         for name in ("title", "description", "address"):
@@ -194,7 +200,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def ticket_transition(*, actor: Actor, ticket_id: int, action: Any, note: Any = "") -> Ticket:
+def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = "") -> Ticket:
     """open → acknowledged → closed by the jurisdiction's agents; closed → open by the
     reporter or any citizen, with a reason. 403 before 409: who first, then when."""
     if action not in TRANSITIONS:

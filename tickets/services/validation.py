@@ -1,18 +1,20 @@
-"""Checks of free text, coordinates and answers to a type's custom questions."""
+"""The write layer's rules for free text, coordinates and answers to a type's custom questions.
+
+Services take real types (`str`, `float`, a mapping of answers); the edges (API serializers,
+forms, Open311) turn request values into them, with `parse_coordinate` for coordinates. Every
+refusal is an `InvalidInput` naming its field, so each edge reports it on that field."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from tickets.errors import InvalidInput
-from tickets.models import (
-    ServiceQuestion,
-    ServiceType,
-)
+from tickets.models import ServiceQuestion, ServiceType
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -22,13 +24,16 @@ DISPLAY_NAME_MAX = 80
 NOTE_MAX = 2000
 
 
-# --- Validation helpers ------------------------------------------------------------------------
+# --- Text ---------------------------------------------------------------------------------------
 
 
-def clean_text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
+def clean_text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
+    """Free text as stored: without NUL characters and surrounding blanks, present when
+    required, at most `max_length` characters. `None` is no text."""
     if value is None:
         value = ""
     if not isinstance(value, str):
+        # Kept for callers in other apps that still hand over raw request values.
         raise InvalidInput(_("Must be text."), field=field)
     value = value.replace("\x00", "").strip()
     if required and not value:
@@ -42,13 +47,11 @@ def clean_text(value: Any, *, field: str, max_length: int, required: bool = True
     return value
 
 
-def parse_coordinate(value: Any, *, field: str, bound: float) -> float:
-    if isinstance(value, bool):
-        raise InvalidInput(_("Must be a number."), field=field)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Must be a number."), field=field) from None
+# --- Coordinates --------------------------------------------------------------------------------
+
+
+def check_coordinate(number: float, *, field: str, bound: float) -> float:
+    """A latitude (`bound` 90) or longitude (`bound` 180): finite and within ±bound."""
     if not math.isfinite(number) or not -bound <= number <= bound:
         raise InvalidInput(
             _("Must be between %(min)s and %(max)s.") % {"min": -bound, "max": bound}, field=field
@@ -56,14 +59,26 @@ def parse_coordinate(value: Any, *, field: str, bound: float) -> float:
     return number
 
 
-def validate_answers(service_type: ServiceType, answers: Any) -> dict[str, Any]:
-    """Check answers to the type's custom questions; return them normalised."""
-    if answers in (None, ""):
-        answers = {}
-    if not isinstance(answers, dict):
-        raise InvalidInput(
-            _("Answers must be an object of question code to value."), field="answers"
-        )
+def parse_coordinate(value: str | float | None, *, field: str, bound: float) -> float:
+    """For the edges: a request value (text or number) as a checked coordinate."""
+    if value is None or isinstance(value, bool):
+        raise InvalidInput(_("Must be a number."), field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Must be a number."), field=field) from None
+    return check_coordinate(number, field=field, bound=bound)
+
+
+# --- Answers to custom questions -----------------------------------------------------------------
+
+
+def validate_answers(
+    service_type: ServiceType, answers: Mapping[str, object] | None
+) -> dict[str, Any]:
+    """Check answers to the type's custom questions; return them normalised. The values are as
+    the request carried them: which type each must have is the question's to say."""
+    answers = answers or {}
     questions = {q.code: q for q in service_type.questions.all()}
     unknown = sorted(set(answers) - set(questions))
     if unknown:
@@ -83,11 +98,13 @@ def validate_answers(service_type: ServiceType, answers: Any) -> dict[str, Any]:
     return clean
 
 
-def _answer(question: ServiceQuestion, value: Any) -> Any:
+def _answer(question: ServiceQuestion, value: object) -> Any:
     field = f"answers.{question.code}"
     kind = question.datatype
     if kind == ServiceQuestion.Datatype.NUMBER:
         try:
+            if not isinstance(value, str | int | float):
+                raise TypeError
             number = float(value)
         except (TypeError, ValueError):
             raise InvalidInput(_("Must be a number."), field=field) from None
@@ -112,4 +129,6 @@ def _answer(question: ServiceQuestion, value: Any) -> Any:
             raise InvalidInput(_("Not one of the offered choices."), field=field)
         return sorted(set(keys), key=keys.index)
     limit = 200 if kind == ServiceQuestion.Datatype.STRING else 2000
+    if not isinstance(value, str):
+        raise InvalidInput(_("Must be text."), field=field)
     return clean_text(value, field=field, max_length=limit)
