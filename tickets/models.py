@@ -3,6 +3,7 @@ through `tickets.services`, which also appends the durable event of each visible
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -277,6 +278,12 @@ class Ticket(NeverDeleted):
         return f"/tickets/{self.pk}/"
 
     @property
+    def emergency_slug(self) -> str | None:
+        """The slug of the emergency the ticket belongs to (the wire's `event`)."""
+        emergency = self.event
+        return emergency.slug if emergency is not None else None
+
+    @property
     def public_reporter(self) -> str:
         if self.anonymous or not self.display_name:
             return str(_("Anonymous"))
@@ -413,8 +420,6 @@ class Integration(models.Model):
 
     @staticmethod
     def hash_key(raw_key: str) -> str:
-        import hashlib
-
         return hashlib.sha256(raw_key.encode()).hexdigest()
 
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from realtime.events import envelope
 from tickets import geo, permissions
 from tickets.models import Comment, ServiceType, Ticket, TicketEvent
 
@@ -51,8 +52,6 @@ def public_events_since(
     """The log as the public may read it now, as envelopes. A comment hidden (or held, or
     shadowed) since it was logged is served as `comment.hidden` at its original seq, so a
     replay never shows text a moderator has taken down, and seq numbering stays gapless."""
-    from realtime.events import envelope
-
     rows = events_since(ticket_id, since, limit=limit)
     comment_ids = {r.data.get("id") for r in rows if r.type in _COMMENT_TEXT_EVENTS}
     public_ids = (

@@ -47,9 +47,7 @@ class TicketSerializer(serializers.ModelSerializer):
         self._private_codes: dict[int, set[str]] = {}
 
     def get_event(self, ticket: Ticket) -> str | None:
-        # The slug of the emergency the ticket belongs to.
-        emergency = ticket.event
-        return emergency.slug if emergency is not None else None
+        return ticket.emergency_slug
 
     def get_url(self, ticket: Ticket) -> str:
         request = self.context.get("request")

@@ -53,7 +53,9 @@ def comment_create(
     identity = actor.identity()
     decision = _posting_decision(actor=actor, identity=identity, ticket=ticket, kind="comment")
     override = None
-    emergency = ticket.event if ticket.event_id and ticket.event.is_active() else None
+    emergency = ticket.event
+    if emergency is not None and not emergency.is_active():
+        emergency = None
     if emergency and not actor.is_authenticated and emergency.anonymous_comment_limit:
         override = (emergency.anonymous_comment_limit, 60)
     _rate_limit(actor, "comment", override=override)

@@ -52,8 +52,9 @@ def _feed_scopes(ticket: Ticket) -> list[tuple[str, str]]:
             pk__in=ticket.jurisdiction.ancestor_ids()
         ).values_list("slug", flat=True)
     ]
-    if ticket.event_id:
-        scopes.append(("event", ticket.event.slug))
+    emergency_slug = ticket.emergency_slug
+    if emergency_slug is not None:
+        scopes.append(("event", emergency_slug))
     return scopes
 
 

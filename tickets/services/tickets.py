@@ -260,7 +260,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
                 "official": official,
                 "title": ticket.title,
                 "jurisdiction": ticket.jurisdiction.slug,
-                "event": ticket.event.slug if ticket.event_id else None,
+                "event": ticket.emergency_slug,
             },
             at=now,
             actor=identity,
