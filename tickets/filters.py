@@ -16,11 +16,11 @@ from tickets import jurisdictions
 from tickets.models import EmergencyEvent, ServiceType, Ticket
 
 
-class BBoxField(forms.CharField):
+class BBoxField(forms.Field):
     """`minlong,minlat,maxlong,maxlat`, as Open311 and most map libraries write it."""
 
     def to_python(self, value: Any) -> tuple[float, float, float, float] | None:
-        value = super().to_python(value)
+        value = "" if value in self.empty_values else str(value).strip()
         if not value:
             return None
         parts = value.split(",")

@@ -8,13 +8,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from tickets import jurisdictions, ratelimit, services
+from tickets import config, jurisdictions, ratelimit, services
 from tickets.identity import Actor
 from tickets.models import Integration, ServiceType
 from tickets.open311.discovery import _service_types
@@ -142,7 +141,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     ratelimit.hit(
         scope="open311:ticket",
         key=str(integration.pk),
-        limit=int(settings.FIXLINE.get("OPEN311_TICKETS_PER_HOUR", INTEGRATION_TICKETS_PER_HOUR)),
+        limit=config.setting_int("OPEN311_TICKETS_PER_HOUR", INTEGRATION_TICKETS_PER_HOUR),
         window=3600,
     )
     ticket = services.ticket_create(

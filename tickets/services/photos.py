@@ -45,7 +45,7 @@ def _photos_save(
     saved = []
     for item in prepared:
         photo = Photo(ticket=ticket, comment=comment, uploader=uploader, size=item.size)
-        photo.image.save(item.content.name, item.content, save=False)
+        photo.image.save(item.name, item.content, save=False)
         photo.width, photo.height = item.width, item.height
         photo.save()
         saved.append(photo)

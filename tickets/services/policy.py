@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-
-from tickets import permissions, ratelimit
+from tickets import config, permissions, ratelimit
 from tickets.identity import Actor
 from tickets.models import (
     Comment,
@@ -54,7 +52,7 @@ def _rate_limit(actor: Actor, scope: str, *, override: tuple[int, int] | None = 
         return
     # Integrations (Open311) name their own tier; see tickets/open311/filing.py.
     tier = "citizen" if actor.is_authenticated else getattr(actor, "rate_tier", "anonymous")
-    limit, window = override or settings.FIXLINE["RATE_LIMITS"][tier][scope]
+    limit, window = override or config.rate_limit(tier, scope)
     ratelimit.hit(scope=scope, key=actor.key, limit=limit, window=window)
     if not actor.is_authenticated and actor.anon_token and actor.ip:
         # Many neighbours can share one address, so the address limit is wider; it stops a

@@ -38,7 +38,7 @@ def ticket_react(*, actor: Actor, ticket_id: int, kind: str) -> dict[str, int]:
         ticket = _lock_ticket(ticket_id)
         try:
             with transaction.atomic():
-                model.objects.create(ticket=ticket, identity=identity)
+                model._default_manager.create(ticket=ticket, identity=identity)
         except IntegrityError:
             pass  # already done: idempotent
         else:

@@ -6,14 +6,13 @@ from collections.abc import Mapping, Sequence
 from types import EllipsisType
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realtime import events
-from tickets import permissions
+from tickets import config, permissions
 from tickets.errors import Conflict, InvalidInput, NotAllowed
 from tickets.identity import Actor
 from tickets.models import (
@@ -127,7 +126,7 @@ def ticket_create(
         )
         ticket = _lock_ticket(ticket.pk)
         _photos_save(prepared_photos, ticket=ticket, uploader=identity)
-        if settings.FIXLINE["FOLLOWS_DEFAULT_FOR_REPORTER"]:
+        if config.setting_bool("FOLLOWS_DEFAULT_FOR_REPORTER"):
             Follow.objects.create(ticket=ticket, identity=identity)
             Ticket.objects.filter(pk=ticket.pk).update(followers=1)
             ticket.followers = 1
