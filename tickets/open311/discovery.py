@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from tickets import jurisdictions
-from tickets.models import Jurisdiction, ServiceType
+from tickets.models import Jurisdiction, ServiceQuestion, ServiceType
 from tickets.open311.params import _jurisdiction, iso
 from tickets.open311.render import Open311Error, open311_view, respond
 
@@ -92,7 +92,7 @@ def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     return respond(fmt, payload, root="services", item="service")
 
 
-def attribute_payload(question: Any) -> dict[str, Any]:
+def attribute_payload(question: ServiceQuestion) -> dict[str, Any]:
     lists = question.datatype in ("singlevaluelist", "multivaluelist")
     return {
         "variable": True,

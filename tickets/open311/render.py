@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,10 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # --- Answers: JSON or XML --------------------------------------------------------------------
 
 
+# A view of the standard: (request, fmt, **url_kwargs) -> answer.
+Open311View = Callable[..., HttpResponse]
+
+
 class Open311Error(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
@@ -31,7 +36,7 @@ class Open311Error(Exception):
         self.description = description
 
 
-def _xml_text(value: Any) -> str:
+def _xml_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -84,7 +89,7 @@ def errors(fmt: str, status: int, *descriptions: str) -> HttpResponse:
     return respond(fmt, payload, root="errors", item="error", status=status)
 
 
-def open311_view(view: Any) -> Any:
+def open311_view(view: Open311View) -> Open311View:
     """Turn our errors and the write layer's into the standard's error list."""
 
     def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:

@@ -14,7 +14,7 @@ from tickets import permissions, selectors, services
 from tickets.forms import (
     photos_field,
 )
-from tickets.identity import actor_from_request
+from tickets.identity import Actor, actor_from_request
 from tickets.models import (
     Comment,
     Follow,
@@ -30,7 +30,7 @@ from tickets.views.maps import _map_context, leaflet_data
 # --- Ticket page ----------------------------------------------------------------------------
 
 
-def _existing_identity_id(actor: Any) -> int | None:
+def _existing_identity_id(actor: Actor) -> int | None:
     """The viewer's Identity pk if they already have one; a page view never creates one."""
     return Identity.objects.filter(key=actor.key).values_list("pk", flat=True).first()
 
@@ -104,10 +104,10 @@ def ticket_actions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/_actions.html", context)
 
 
-def _comment_photos(ticket: Ticket, comments: list[Comment]) -> dict[int, list[Any]]:
+def _comment_photos(ticket: Ticket, comments: list[Comment]) -> dict[int, list[Photo]]:
     """Photos of the shown comments, by comment id (one query)."""
     shown = {c.pk for c in comments}
-    by_comment: dict[int, list[Any]] = {}
+    by_comment: dict[int, list[Photo]] = {}
     for photo in Photo.objects.filter(ticket=ticket, comment__isnull=False):
         if photo.comment_id in shown:
             by_comment.setdefault(photo.comment_id, []).append(photo)
