@@ -215,8 +215,8 @@ class IntegrationAdmin(admin.ModelAdmin):
     readonly_fields = ["key_hint", "created_at"]
     actions = [rotate_keys]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["name", "active"] if obj is None else ["name", "active", "key_hint", "created_at"]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("name", "active") if obj is None else ("name", "active", "key_hint", "created_at")
 
     def save_model(self, request: HttpRequest, obj: Integration, form: Any, change: bool) -> None:
         if not change or not obj.key_hash:

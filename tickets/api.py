@@ -1,13 +1,18 @@
-"""REST API `/api/v1/`: thin views over `tickets.services` and `tickets.selectors`."""
+"""REST API `/api/v1/`: thin views over `tickets.services` and `tickets.selectors`.
+
+Each endpoint validates its input with one serializer and renders its answer with one (both in
+`tickets.serializers`, both given to `@extend_schema`), so the schema cannot drift from the code.
+`CommentSerializer` and `comment_for` are also moderation's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import DataError
+from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,6 +26,19 @@ from tickets.filters import TicketFilter
 from tickets.identity import actor_from_request
 from tickets.models import Comment, ServiceType, Ticket
 from tickets.public import comment_public
+from tickets.serializers import (
+    CommentCreateSerializer,
+    CommentSerializer,
+    CountsSerializer,
+    EnvelopeSerializer,
+    EventsQuerySerializer,
+    ServiceTypeSerializer,
+    SimilarQuerySerializer,
+    SimilarTicketsSerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TransitionSerializer,
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -36,122 +54,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
-# --- Serializers ------------------------------------------------------------------------------
-
-
-class TicketSerializer(serializers.ModelSerializer):
-    service_code = serializers.CharField(source="service_type.code")
-    service_name = serializers.CharField(source="service_type.name")
-    jurisdiction = serializers.CharField(source="jurisdiction.slug")
-    event = serializers.SerializerMethodField()
-    reporter = serializers.CharField(source="public_reporter")
-    url = serializers.SerializerMethodField()
-    answers = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Ticket
-        fields = [
-            "id", "title", "description", "status", "service_code", "service_name",
-            "jurisdiction", "event", "lat", "long", "address", "reporter", "answers",
-            "views", "followers", "votes", "thanks", "seq", "created_at", "updated_at",
-            "acknowledged_at", "closed_at", "url",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def get_event(self, ticket: Ticket) -> str | None:
-        return ticket.event.slug if ticket.event_id else None
-
-    def get_url(self, ticket: Ticket) -> str:
-        request = self.context.get("request")
-        path = ticket.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
-
-    def get_answers(self, ticket: Ticket) -> dict[str, Any]:
-        """Answers to custom questions, except the ones the type keeps private."""
-        private = self.context.setdefault("_private_codes", {})
-        if ticket.service_type_id not in private:
-            private[ticket.service_type_id] = set(
-                ticket.service_type.questions.filter(private=True).values_list("code", flat=True)
-            )
-        hidden = private[ticket.service_type_id]
-        return {k: v for k, v in (ticket.answers or {}).items() if k not in hidden}
-
-
-class TicketCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=services.TITLE_MAX)
-    description = serializers.CharField(
-        max_length=services.DESCRIPTION_MAX, required=False, allow_blank=True
-    )
-    service_code = serializers.CharField(max_length=64)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    long = serializers.FloatField(min_value=-180, max_value=180)
-    address = serializers.CharField(
-        max_length=services.ADDRESS_MAX, required=False, allow_blank=True
-    )
-    event = serializers.SlugField(max_length=80, required=False, allow_null=True, allow_blank=True)
-    anonymous = serializers.BooleanField(required=False, default=False)
-    display_name = serializers.CharField(
-        max_length=services.DISPLAY_NAME_MAX, required=False, allow_blank=True
-    )
-    answers = serializers.DictField(required=False, child=serializers.JSONField())
-
-
-class CommentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    ticket = serializers.IntegerField()
-    body = serializers.CharField()
-    body_html = serializers.CharField()
-    author = serializers.CharField()
-    official = serializers.BooleanField()
-    created_at = serializers.CharField()
-    visibility = serializers.CharField(required=False)
-    author_key = serializers.CharField(required=False)
-
-
-class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.COMMENT_MAX)
-
-
-class TransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=sorted(services.TRANSITIONS))
-    note = serializers.CharField(
-        max_length=services.NOTE_MAX, required=False, allow_blank=True, default=""
-    )
-
-
-class CountsSerializer(serializers.Serializer):
-    followers = serializers.IntegerField()
-    votes = serializers.IntegerField()
-    thanks = serializers.IntegerField()
-    views = serializers.IntegerField()
-
-
-class EnvelopeSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    ticket = serializers.IntegerField()
-    seq = serializers.IntegerField()
-    at = serializers.CharField()
-    data = serializers.DictField()
-
-
-class QuestionSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    description = serializers.CharField()
-    datatype = serializers.CharField()
-    required = serializers.BooleanField()
-    values = serializers.ListField(child=serializers.DictField())
-    order = serializers.IntegerField()
-
-
-class ServiceTypeSerializer(serializers.ModelSerializer):
-    jurisdiction = serializers.CharField(source="jurisdiction.slug")
-    questions = QuestionSerializer(many=True)
-
-    class Meta:
-        model = ServiceType
-        fields = ["code", "name", "description", "group", "keywords", "jurisdiction", "questions"]
-
-
 def comment_for(comment: Comment, *, moderator: bool) -> dict[str, Any]:
     data = comment_public(comment)
     if moderator:
@@ -165,11 +67,25 @@ def comment_for(comment: Comment, *, moderator: bool) -> dict[str, Any]:
 
 
 def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The request's body or query string, checked by the endpoint's input serializer."""
     if not isinstance(data, dict):
         raise ValidationError({"detail": "The body must be a JSON object."})
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _rendered(
+    serializer_class: type[serializers.Serializer],
+    instance: Any,
+    *,
+    context: Mapping[str, Any] | None = None,
+    many: bool = False,
+    status: int = status.HTTP_200_OK,
+) -> Response:
+    """The answer, rendered by the endpoint's output serializer."""
+    serializer = serializer_class(instance, many=many, context=context or {})
+    return Response(serializer.data, status=status)
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -180,7 +96,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = TicketFilter
     queryset = Ticket.objects.none()
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[Ticket]:
         return selectors.ticket_list().order_by("-updated_at", "-id")
 
     def get_object(self) -> Ticket:
@@ -189,12 +105,20 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Http404
         return ticket
 
+    def _ticket(self, ticket_id: int, *, status: int = status.HTTP_200_OK) -> Response:
+        """A ticket as it is now, read again after a write."""
+        ticket = selectors.ticket_get(ticket_id)
+        if ticket is None:
+            raise Http404
+        return _rendered(
+            TicketSerializer, ticket, context=self.get_serializer_context(), status=status
+        )
+
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request: Request) -> Response:
         data = _validated(TicketCreateSerializer, request.data)
         ticket = services.ticket_create(actor=actor_from_request(request), **data)
-        ticket = selectors.ticket_get(ticket.pk)
-        return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
+        return self._ticket(ticket.pk, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: CommentSerializer(many=True)})
     @extend_schema(
@@ -211,13 +135,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             data = _validated(CommentCreateSerializer, request.data)
             comment = services.comment_create(actor=actor, ticket_id=ticket.pk, body=data["body"])
             held = comment.visibility == Comment.Visibility.HELD
-            return Response(
+            return _rendered(
+                CommentSerializer,
                 comment_for(comment, moderator=moderator),
                 status=status.HTTP_202_ACCEPTED if held else status.HTTP_201_CREATED,
             )
         identity = actor.identity().pk if actor.is_authenticated or actor.anon_token else None
         comments = selectors.comments_for(ticket, user=request.user, identity_id=identity)
-        return Response([comment_for(c, moderator=moderator) for c in comments])
+        return _rendered(
+            CommentSerializer, [comment_for(c, moderator=moderator) for c in comments], many=True
+        )
 
     @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
     @action(detail=True, methods=["post"])
@@ -225,14 +152,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         data = _validated(TransitionSerializer, request.data)
         services.ticket_transition(actor=actor_from_request(request), ticket_id=ticket.pk, **data)
-        return Response(self.get_serializer(selectors.ticket_get(ticket.pk)).data)
+        return self._ticket(ticket.pk)
 
     def _react(self, request: Request, kind: str) -> Response:
         ticket = self.get_object()
-        counts = services.ticket_react(
-            actor=actor_from_request(request), ticket_id=ticket.pk, kind=kind
-        )
-        return Response(counts)
+        actor = actor_from_request(request)
+        if kind == "unfollow":
+            counts = services.ticket_unfollow(actor=actor, ticket_id=ticket.pk)
+        else:
+            counts = services.ticket_react(actor=actor, ticket_id=ticket.pk, kind=kind)
+        return _rendered(CountsSerializer, counts)
 
     @extend_schema(request=None, responses={200: CountsSerializer})
     @action(detail=True, methods=["post"])
@@ -242,10 +171,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=None, responses={200: CountsSerializer})
     @action(detail=True, methods=["post"])
     def unfollow(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self.get_object()
-        return Response(
-            services.ticket_unfollow(actor=actor_from_request(request), ticket_id=ticket.pk)
-        )
+        return self._react(request, "unfollow")
 
     @extend_schema(request=None, responses={200: CountsSerializer})
     @action(detail=True, methods=["post"])
@@ -258,57 +184,29 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._react(request, "thanks")
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("since", OpenApiTypes.INT, description="Last seq seen (0 for all).")
-        ],
-        responses={200: EnvelopeSerializer(many=True)},
+        parameters=[EventsQuerySerializer], responses={200: EnvelopeSerializer(many=True)}
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request: Request, pk: str | None = None) -> Response:
         """Durable events with seq > since, oldest first, at most 500 per call: call again
         with the last seq received until the answer is empty."""
         ticket = self.get_object()
-        raw = request.query_params.get("since", "0") or "0"
-        try:
-            since = int(raw)
-            if since < 0 or since > 2**31:
-                raise ValueError
-        except ValueError:
-            raise ValidationError({"since": ["Must be a whole number of 0 or more."]}) from None
-        return Response(selectors.public_events_since(ticket.pk, since))
+        query = _validated(EventsQuerySerializer, request.query_params)
+        envelopes = selectors.public_events_since(ticket.pk, query["since"])
+        return _rendered(EnvelopeSerializer, envelopes, many=True)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("service_code", OpenApiTypes.STR, required=True),
-            OpenApiParameter("lat", OpenApiTypes.FLOAT, required=True),
-            OpenApiParameter("long", OpenApiTypes.FLOAT, required=True),
-        ],
-        responses={
-            200: inline_serializer(
-                "SimilarTickets",
-                {"count": serializers.IntegerField(), "tickets": TicketSerializer(many=True)},
-            )
-        },
-    )
+    @extend_schema(parameters=[SimilarQuerySerializer], responses={200: SimilarTicketsSerializer})
     @action(detail=False, methods=["get"])
     def similar(self, request: Request) -> Response:
         """Open tickets of the same type within 250 m, shown on the report form."""
-        q = request.query_params
-        errors: dict[str, list[str]] = {}
-        service_type = ServiceType.objects.filter(code=q.get("service_code", "")).first()
-        if service_type is None:
-            errors["service_code"] = ["Unknown service code."]
-        coords: dict[str, float] = {}
-        for name, bound in (("lat", 90.0), ("long", 180.0)):
-            try:
-                coords[name] = services.parse_coordinate(q.get(name), field=name, bound=bound)
-            except ServiceError as exc:
-                errors[name] = [exc.message]
-        if errors:
-            raise ValidationError(errors)
-        found = selectors.similar_open_tickets(service_type=service_type, **coords)
-        return Response(
-            {"count": len(found), "tickets": self.get_serializer(found[:10], many=True).data}
+        query = _validated(SimilarQuerySerializer, request.query_params)
+        found = selectors.similar_open_tickets(
+            service_type=query["service_code"], lat=query["lat"], long=query["long"]
+        )
+        return _rendered(
+            SimilarTicketsSerializer,
+            {"count": len(found), "tickets": found[:10]},
+            context=self.get_serializer_context(),
         )
 
 
@@ -320,7 +218,7 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
     queryset = ServiceType.objects.none()
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[ServiceType]:
         return (
             ServiceType.objects.filter(active=True)
             .select_related("jurisdiction")

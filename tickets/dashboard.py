@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tickets import permissions, services
+from tickets import jurisdictions, permissions, services
 from tickets.errors import ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import Jurisdiction, ServiceType, Ticket
@@ -57,8 +57,9 @@ def _scope(user: Any) -> QuerySet[Jurisdiction]:
 def _feeds(user: Any, scope: list[Jurisdiction]) -> list[str]:
     """Feed sockets covering the scope: the topmost jurisdictions (a feed carries its
     descendants' tickets too)."""
-    ids = {j.pk for j in scope}
-    tops = [j for j in scope if j.parent_id not in ids]
+    parents = {j.pk: j.parent_id for j in scope}
+    top_ids = set(jurisdictions.topmost(list(parents), parents=parents))
+    tops = [j for j in scope if j.pk in top_ids]
     if permissions.is_admin(user) and len(tops) > 3:
         return ["/ws/feed/"]
     return [f"/ws/feed/?{urlencode({'jurisdiction': j.slug})}" for j in tops]
@@ -106,7 +107,7 @@ def human_duration(seconds: float | None) -> str:
         return "—"
     minutes = seconds / 60
     if minutes < 60:
-        n = max(1, round(minutes))
+        n: float = max(1, round(minutes))
         return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
     hours = minutes / 60
     if hours < 48:
@@ -120,16 +121,18 @@ def kpis(scope_ids: list[int], *, now: datetime) -> dict[str, Any]:
     since = now - timedelta(days=KPI_DAYS)
     recent = Ticket.objects.filter(jurisdiction_id__in=scope_ids, created_at__gte=since)
     to_ack = [
-        ((ack or closed) - created).total_seconds()
+        (answered - created).total_seconds()
         for created, ack, closed in recent.filter(
             Q(acknowledged_at__isnull=False) | Q(closed_at__isnull=False)
         ).values_list("created_at", "acknowledged_at", "closed_at")
+        if (answered := ack or closed) is not None
     ]
     to_close = [
         (closed - created).total_seconds()
         for created, closed in recent.filter(
             status=Ticket.Status.CLOSED, closed_at__isnull=False
         ).values_list("created_at", "closed_at")
+        if closed is not None
     ]
     per_type = list(
         Ticket.objects.filter(jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES)
@@ -165,8 +168,10 @@ def daily_counts(scope_ids: list[int], *, today: date) -> list[dict[str, Any]]:
         day = timezone.localtime(moment).date()
         if day in days:
             days[day]["opened"] += 1
-    for moment in base.filter(closed_at__gte=start).values_list("closed_at", flat=True):
-        day = timezone.localtime(moment).date()
+    for closed in base.filter(closed_at__gte=start).values_list("closed_at", flat=True):
+        if closed is None:  # not after the filter; the column is nullable
+            continue
+        day = timezone.localtime(closed).date()
         if day in days:
             days[day]["closed"] += 1
     return [{"day": day, **values} for day, values in sorted(days.items())]

@@ -17,7 +17,8 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -148,7 +149,7 @@ async def _async_chunks(chunks: Iterator[str], batch: int = 200) -> AsyncIterato
         yield "".join(parts)
 
 
-def stream(request: HttpRequest, chunks: Iterator[str], content_type: str) -> HttpResponse:
+def stream(request: HttpRequest, chunks: Iterator[str], content_type: str) -> StreamingHttpResponse:
     if isinstance(request, ASGIRequest):
         content: Any = _async_chunks(chunks)
     else:
@@ -157,7 +158,7 @@ def stream(request: HttpRequest, chunks: Iterator[str], content_type: str) -> Ht
 
 
 @require_safe
-def tickets_csv(request: HttpRequest) -> HttpResponse:
+def tickets_csv(request: HttpRequest) -> HttpResponseBase:
     rows, error = _filtered(request)
     if error is not None:
         return error
@@ -167,7 +168,7 @@ def tickets_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def tickets_geojson(request: HttpRequest) -> HttpResponse:
+def tickets_geojson(request: HttpRequest) -> HttpResponseBase:
     rows, error = _filtered(request)
     if error is not None:
         return error

@@ -3,7 +3,7 @@
 - `/feeds/tickets/<id>.rss|.atom`: one ticket's public history (report, visible comments,
   status changes); hidden, held and shadowed comments never appear.
 - `/feeds/jurisdictions/<slug>.rss|.atom`: latest tickets there and in its descendants.
-- `/feeds/events/<slug>.rss|.atom`: latest tickets of an emergency event.
+- `/feeds/events/<slug>.rss|.atom`: latest tickets of an emergency (the wire says "event").
 - `/feeds/area.rss|.atom?bbox=minlong,minlat,maxlong,maxlat`: latest tickets in a map area.
 """
 
@@ -19,8 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.feedgenerator import Atom1Feed
 
-from tickets import selectors
-from tickets.filters import BBoxField, _jurisdiction_and_descendants
+from tickets import jurisdictions, selectors
+from tickets.filters import BBoxField
 from tickets.models import Comment, EmergencyEvent, Jurisdiction, StatusChange, Ticket
 from tickets.public import render_body
 
@@ -109,7 +109,7 @@ class JurisdictionFeed(TicketListFeed):
         return clean(f"The latest tickets reported in {obj.name} and the places within it.")
 
     def items(self, obj: Jurisdiction) -> list[Ticket]:
-        ids = _jurisdiction_and_descendants(obj.slug)
+        ids = jurisdictions.descendant_ids([obj.pk])
         return self.latest(selectors.ticket_list().filter(jurisdiction_id__in=ids))
 
 
@@ -118,7 +118,7 @@ class JurisdictionAtomFeed(JurisdictionFeed):
     subtitle = JurisdictionFeed.description
 
 
-class EventFeed(TicketListFeed):
+class EmergencyFeed(TicketListFeed):
     def get_object(self, request: HttpRequest, slug: str) -> EmergencyEvent:
         found = EmergencyEvent.objects.filter(slug=slug).first()
         if found is None:
@@ -138,9 +138,9 @@ class EventFeed(TicketListFeed):
         return self.latest(selectors.ticket_list().filter(event=obj))
 
 
-class EventAtomFeed(EventFeed):
+class EmergencyAtomFeed(EmergencyFeed):
     feed_type = Atom1Feed
-    subtitle = EventFeed.description
+    subtitle = EmergencyFeed.description
 
 
 class AreaFeed(TicketListFeed):
@@ -281,8 +281,8 @@ urlpatterns = [
     path("tickets/<int:pk>.atom", TicketAtomFeed(), name="feed-ticket-atom"),
     path("jurisdictions/<slug:slug>.rss", JurisdictionFeed(), name="feed-jurisdiction-rss"),
     path("jurisdictions/<slug:slug>.atom", JurisdictionAtomFeed(), name="feed-jurisdiction-atom"),
-    path("events/<slug:slug>.rss", EventFeed(), name="feed-event-rss"),
-    path("events/<slug:slug>.atom", EventAtomFeed(), name="feed-event-atom"),
+    path("events/<slug:slug>.rss", EmergencyFeed(), name="feed-event-rss"),
+    path("events/<slug:slug>.atom", EmergencyAtomFeed(), name="feed-event-atom"),
     path("area.rss", AreaFeed(), name="feed-area-rss"),
     path("area.atom", AreaAtomFeed(), name="feed-area-atom"),
 ]

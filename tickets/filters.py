@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from tickets.models import EmergencyEvent, Jurisdiction, ServiceType, Ticket
+from tickets import jurisdictions
+from tickets.models import EmergencyEvent, ServiceType, Ticket
 
 
-class BBoxField(forms.CharField):
+class BBoxField(forms.Field):
     """`minlong,minlat,maxlong,maxlat`, as Open311 and most map libraries write it."""
 
     def to_python(self, value: Any) -> tuple[float, float, float, float] | None:
-        value = super().to_python(value)
+        value = "" if value in self.empty_values else str(value).strip()
         if not value:
             return None
         parts = value.split(",")
@@ -52,24 +53,6 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat)
 
 
-def _jurisdiction_and_descendants(slug: str) -> list[int]:
-    parents = dict(Jurisdiction.objects.values_list("id", "parent_id"))
-    root = Jurisdiction.objects.filter(slug=slug).values_list("id", flat=True).first()
-    if root is None:
-        return []
-    result = []
-    for jid in parents:
-        node: int | None = jid
-        seen: set[int] = set()
-        while node is not None and node not in seen:
-            if node == root:
-                result.append(jid)
-                break
-            seen.add(node)
-            node = parents.get(node)
-    return result
-
-
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("Status"))
     service_code = django_filters.ModelChoiceFilter(
@@ -98,7 +81,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_jurisdiction(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value:
             return qs
-        return qs.filter(jurisdiction_id__in=_jurisdiction_and_descendants(value))
+        return qs.filter(jurisdiction_id__in=jurisdictions.descendant_ids_of_slug(value))
 
     def filter_text(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         value = value.replace("\x00", "").strip()

@@ -3,15 +3,16 @@ questions, permissions) live in `tickets.services`, whose errors are attached ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from tickets import photos as photo_processing
 from tickets import services
+from tickets.errors import InvalidInput
 from tickets.models import ServiceQuestion, ServiceType
 
 
@@ -41,20 +42,19 @@ class PhotosField(forms.FileField):
 
 
 def photos_field() -> PhotosField:
-    limits = settings.FIXLINE
     return PhotosField(
         label=_("Photos"),
         required=False,
         help_text=_("Up to %(count)s photos (JPEG, PNG, GIF or WebP, %(mb)s MB each).")
         % {
-            "count": limits.get("PHOTO_MAX_COUNT", 3),
-            "mb": limits.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024) // (1024 * 1024),
+            "count": photo_processing.max_photos(),
+            "mb": photo_processing.max_bytes() // (1024 * 1024),
         },
         widget=MultiplePhotoInput(
             attrs={
                 "accept": "image/jpeg,image/png,image/gif,image/webp",
-                "data-max-count": limits.get("PHOTO_MAX_COUNT", 3),
-                "data-max-bytes": limits.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024),
+                "data-max-count": photo_processing.max_photos(),
+                "data-max-bytes": photo_processing.max_bytes(),
             }
         ),
     )
@@ -98,8 +98,30 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service_code"].choices = grouped_service_choices()
+        # Declared above as a ChoiceField; its choices are read from the database per form.
+        cast(forms.ChoiceField, self.fields["service_code"]).choices = grouped_service_choices()
         self.fields["photos"] = photos_field()
+
+    def clean_lat(self) -> float:
+        return _coordinate(self.cleaned_data["lat"], field="lat", bound=90)
+
+    def clean_long(self) -> float:
+        return _coordinate(self.cleaned_data["long"], field="long", bound=180)
+
+
+def _coordinate(raw: str, *, field: str, bound: float) -> float:
+    """The typed text as a coordinate, with the write layer's message when it is not one."""
+    try:
+        return services.parse_coordinate(raw, field=field, bound=bound)
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
+# The HTML input of a question's datatype, when it is not "text".
+INPUT_TYPES: dict[str, str] = {
+    ServiceQuestion.Datatype.NUMBER: "number",
+    ServiceQuestion.Datatype.DATETIME: "datetime-local",
+}
 
 
 def question_inputs(stype: ServiceType, data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
@@ -118,10 +140,7 @@ def question_inputs(stype: ServiceType, data: Any, errors: dict[str, str]) -> li
                 "error": errors.get(question.code, ""),
                 "multi": question.datatype == ServiceQuestion.Datatype.MULTI,
                 "single": question.datatype == ServiceQuestion.Datatype.SINGLE,
-                "input_type": {
-                    ServiceQuestion.Datatype.NUMBER: "number",
-                    ServiceQuestion.Datatype.DATETIME: "datetime-local",
-                }.get(question.datatype, "text"),
+                "input_type": INPUT_TYPES.get(question.datatype, "text"),
                 "long_text": question.datatype == ServiceQuestion.Datatype.TEXT,
             }
         )

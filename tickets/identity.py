@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from tickets import config
 from tickets.models import Identity, IpSalt
 
 COOKIE_SALT = "fixline.anon"
@@ -55,7 +57,7 @@ def client_ip(request: HttpRequest) -> str:
 class Actor:
     """The person behind a request, resolved to an Identity row only when something is written."""
 
-    user: object | None = None
+    user: User | AnonymousUser | None = None
     anon_token: str | None = None
     ip: str = ""
     _identity: Identity | None = field(default=None, repr=False)
@@ -63,6 +65,11 @@ class Actor:
     @property
     def is_authenticated(self) -> bool:
         return bool(self.user is not None and getattr(self.user, "is_authenticated", False))
+
+    @property
+    def account(self) -> User | None:
+        """The signed-in account; None for anonymous people."""
+        return self.user if isinstance(self.user, User) and self.is_authenticated else None
 
     @property
     def kind(self) -> str:
@@ -78,19 +85,19 @@ class Actor:
 
     @property
     def key(self) -> str:
-        if self.is_authenticated:
-            return f"u:{self.user.pk}"  # type: ignore[attr-defined]
+        if self.account is not None:
+            return f"u:{self.account.pk}"
         if self.anon_token:
             return f"a:{self.anon_token}"
         return f"n:{self.ip_hash}"
 
     @property
     def display_name(self) -> str:
-        if self.is_authenticated:
-            user = self.user
-            full = user.get_full_name()  # type: ignore[attr-defined]
+        user = self.account
+        if user is not None:
+            full = user.get_full_name()
             # Names are up to 150 + 150 characters; display names are stored in 80.
-            return (full or user.get_username())[:DISPLAY_NAME_MAX]  # type: ignore[attr-defined]
+            return (full or user.get_username())[:DISPLAY_NAME_MAX]
         return ""
 
     def identity(self) -> Identity:
@@ -110,7 +117,7 @@ def identity_for(actor: Actor) -> Identity:
                 found = Identity.objects.create(
                     key=key,
                     kind=actor.kind,
-                    user=actor.user if actor.is_authenticated else None,
+                    user=actor.account,
                     last_ip_hash=ip_hash,
                     last_seen_at=now,
                 )
@@ -123,7 +130,7 @@ def identity_for(actor: Actor) -> Identity:
 
 
 def read_anon_cookie(request: HttpRequest) -> str | None:
-    name = settings.FIXLINE["ANON_COOKIE_NAME"]
+    name = config.setting_str("ANON_COOKIE_NAME")
     if name not in request.COOKIES:
         return None
     try:
@@ -155,18 +162,18 @@ class IdentityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = read_anon_cookie(request)
-        issue = token is None and not request.path.startswith(self.EXEMPT_PREFIXES)
-        if issue:
-            token = secrets.token_urlsafe(18)
+        new_token = None
+        if token is None and not request.path.startswith(self.EXEMPT_PREFIXES):
+            token = new_token = secrets.token_urlsafe(18)
         request.fixline_anon_token = token  # type: ignore[attr-defined]
-        request.fixline_anon_token_is_new = issue  # type: ignore[attr-defined]
+        request.fixline_anon_token_is_new = new_token is not None  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if issue:
+        if new_token is not None:
             response.set_signed_cookie(
-                settings.FIXLINE["ANON_COOKIE_NAME"],
-                token,
+                config.setting_str("ANON_COOKIE_NAME"),
+                new_token,
                 salt=COOKIE_SALT,
-                max_age=settings.FIXLINE["ANON_COOKIE_MAX_AGE"],
+                max_age=config.setting_int("ANON_COOKIE_MAX_AGE"),
                 httponly=True,
                 samesite="Lax",
                 secure=getattr(settings, "SESSION_COOKIE_SECURE", False),

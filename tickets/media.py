@@ -6,13 +6,14 @@ long cache lifetime (names are random and never reused) and `nosniff`."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 
 @require_safe
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     if not path.startswith("photos/") or not path.endswith(".jpg"):
         raise Http404("Not a photo.")
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tickets.models import Jurisdiction, Ticket
+from tickets import jurisdictions
+from tickets.models import Ticket
 
 TRUSTED_VOLUNTEERS_GROUP = "Trusted volunteers"
 AGENTS_GROUP = "Agents"
@@ -36,18 +37,7 @@ def agent_jurisdiction_ids(user: Any) -> frozenset[int]:
         direct = set(user.agent_of.values_list("id", flat=True))
         if not direct:
             return frozenset()
-        parents = dict(Jurisdiction.objects.values_list("id", "parent_id"))
-        result = set()
-        for jid in parents:
-            node: int | None = jid
-            seen: set[int] = set()
-            while node is not None and node not in seen:
-                if node in direct:
-                    result.add(jid)
-                    break
-                seen.add(node)
-                node = parents.get(node)
-        return frozenset(result)
+        return jurisdictions.descendant_ids(direct)
 
     return _cached(user, "agent_jurisdictions", compute)
 

@@ -13,12 +13,12 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tickets import config
 from tickets.errors import InvalidInput
 
 # A 1600 px photo never needs more; a "decompression bomb" (a tiny file that decodes to
@@ -27,15 +27,15 @@ MAX_DECODED_PIXELS = 60_000_000
 
 
 def max_photos() -> int:
-    return int(settings.FIXLINE.get("PHOTO_MAX_COUNT", 3))
+    return config.setting_int("PHOTO_MAX_COUNT", 3)
 
 
 def max_bytes() -> int:
-    return int(settings.FIXLINE.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+    return config.setting_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 
 
 def max_pixels() -> int:
-    return int(settings.FIXLINE.get("PHOTO_MAX_PIXELS", 1600))
+    return config.setting_int("PHOTO_MAX_PIXELS", 1600)
 
 
 @dataclass
@@ -47,6 +47,10 @@ class PreparedPhoto:
     @property
     def size(self) -> int:
         return self.content.size
+
+    @property
+    def name(self) -> str:
+        return self.content.name or "photo.jpg"
 
 
 def _name(upload: Any) -> str:
@@ -92,9 +96,9 @@ def prepare(upload: Any) -> PreparedPhoto:
                 if probe.width * probe.height > MAX_DECODED_PIXELS:
                     raise not_an_image
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.seek(0)
-                image = ImageOps.exif_transpose(image)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.seek(0)
+                image = ImageOps.exif_transpose(opened)
                 if image.mode in ("RGBA", "LA", "P", "PA"):
                     rgba = image.convert("RGBA")
                     background = Image.new("RGB", rgba.size, (255, 255, 255))

@@ -37,7 +37,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "service_code": ticket.service_type.code,
         "service_name": ticket.service_type.name,
         "jurisdiction": ticket.jurisdiction.slug,
-        "event": ticket.event.slug if ticket.event_id else None,
+        "event": ticket.emergency_slug,
         "lat": ticket.lat,
         "long": ticket.long,
         "address": ticket.address,

@@ -33,7 +33,7 @@ def hit(*, scope: str, key: str, limit: int, window: int) -> None:
 
 
 def slow_mode(*, scope: str, key: str, seconds: int) -> None:
-    """At most one action per `seconds` (an event's slow mode)."""
+    """At most one action per `seconds` (an emergency's slow mode)."""
     if seconds <= 0:
         return
     cache_key = f"slow:{scope}:{key}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from tickets import geo, permissions
+from realtime.events import envelope
+from tickets import config, geo, permissions
 from tickets.models import Comment, ServiceType, Ticket, TicketEvent
 
 EVENTS_PAGE_MAX = 500
@@ -51,8 +51,6 @@ def public_events_since(
     """The log as the public may read it now, as envelopes. A comment hidden (or held, or
     shadowed) since it was logged is served as `comment.hidden` at its original seq, so a
     replay never shows text a moderator has taken down, and seq numbering stays gapless."""
-    from realtime.events import envelope
-
     rows = events_since(ticket_id, since, limit=limit)
     comment_ids = {r.data.get("id") for r in rows if r.type in _COMMENT_TEXT_EVENTS}
     public_ids = (
@@ -77,14 +75,23 @@ def ticket_counters_many(ticket_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = Ticket.objects.filter(pk__in=ticket_ids).values(
         "id", "views", "followers", "votes", "thanks"
     )
-    return {row.pop("id"): {**row, "watching": 0} for row in rows}
+    return {
+        row["id"]: {
+            "views": row["views"],
+            "followers": row["followers"],
+            "votes": row["votes"],
+            "thanks": row["thanks"],
+            "watching": 0,
+        }
+        for row in rows
+    }
 
 
 def similar_open_tickets(
     *, service_type: ServiceType, lat: float, long: float, exclude_id: int | None = None
 ) -> list[Ticket]:
     """Open tickets of the same type within the configured radius (250 m), nearest first."""
-    radius = settings.FIXLINE["SIMILAR_RADIUS_METERS"]
+    radius = config.setting_int("SIMILAR_RADIUS_METERS")
     min_lat, min_long, max_lat, max_long = geo.bbox_around(lat, long, radius)
     candidates = Ticket.objects.filter(
         service_type=service_type,
@@ -93,6 +100,8 @@ def similar_open_tickets(
         lat__lte=max_lat,
         long__gte=min_long,
         long__lte=max_long,
-    ).exclude(pk=exclude_id)
+    )
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
     near = [(geo.distance_m(lat, long, t.lat, t.long), t) for t in candidates]
     return [t for d, t in sorted(near, key=lambda p: p[0]) if d <= radius]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from tickets import permissions
 from tickets.public import render_body
 
 register = template.Library()
@@ -24,8 +25,6 @@ def status_class(status: str) -> str:
 @register.filter
 def is_agent(user: object) -> bool:
     """Agents (of any jurisdiction) and admins see the dashboard link."""
-    from tickets import permissions
-
     return permissions.is_agent(user) or permissions.is_admin(user)
 
 
