@@ -57,7 +57,8 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 NO_LAYER = "fixline.no-layer"
 
 
-def _dumps(message: dict[str, Any]) -> str:
+def dumps(message: dict[str, Any]) -> str:
+    """An envelope as the sockets carry it: compact JSON, UTF-8 kept as is."""
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -80,7 +81,8 @@ def find_wire(send: Any) -> Any:
     return None
 
 
-def _query(scope: dict[str, Any]) -> dict[str, str]:
+def query_params(scope: dict[str, Any]) -> dict[str, str]:
+    """The handshake's query string, last value of each name."""
     raw = scope.get("query_string", b"").decode("latin-1")
     return {k: v[-1] for k, v in parse_qs(raw).items()}
 
@@ -150,7 +152,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, type: str, data: dict[str, Any], **extra: Any) -> None:
         message = events.envelope(type=type, ticket=self.ticket_id, data=data, **extra)
-        await self.send_text(_dumps(message))
+        await self.send_text(dumps(message))
 
     async def error(self, code: str, message: str) -> None:
         await self.send_message(events.ERROR, {"code": code, "message": message})
@@ -217,7 +219,7 @@ class TicketConsumer(BaseConsumer):
         self.busy = True  # live messages wait in `buffer` until the replay is sent
         self.buffer: deque[dict[str, Any]] = deque()
         self.watching = False
-        raw_since = _query(self.scope).get("since")
+        raw_since = query_params(self.scope).get("since")
         since: int | None = None
         if raw_since not in (None, ""):
             try:
@@ -273,7 +275,7 @@ class TicketConsumer(BaseConsumer):
                 self.ticket_id, self.last, limit=page
             )
             for message in rows:
-                await self.send_text(_dumps(message))
+                await self.send_text(dumps(message))
                 self.last = message["seq"]
             if len(rows) < page:
                 return
@@ -340,7 +342,7 @@ class FeedConsumer(BaseConsumer):
     With neither, everything; with both, the union (each event once)."""
 
     async def connect(self) -> None:
-        query = _query(self.scope)
+        query = query_params(self.scope)
         jurisdiction = query.get("jurisdiction") or None
         event = query.get("event") or None
         for value in (jurisdiction, event):
