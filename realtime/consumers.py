@@ -9,7 +9,7 @@ Groups are joined through the process's `Fanout` (realtime/layers.py), not throu
 per socket: one subscription per group per process, one direct call per local socket.
 
 Broadcasts take a synchronous fast path under daphne (`push`): the event's frame, built once
-for the process (`realtime.layers.Frame`), is written to the socket's autobahn protocol
+for the process (`realtime.fastpath.Frame`), is written to the socket's autobahn protocol
 (`sendPreparedMessage`), skipping the ASGI send and per-socket framing. Everything else
 (hello, replay, errors, close) still goes through the ASGI send; both end in the same
 protocol's transport in call order, so a consumer's ordering rules (the ticket socket's seam
@@ -18,7 +18,6 @@ between replay and live, `tickets.consumers`) keep holding.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,7 +26,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from realtime import events
-from realtime.layers import get_fanout, send_frame
+from realtime.fastpath import find_wire, send_frame
+from realtime.layers import get_fanout
 
 # Close codes (4000-4999 are the application's).
 CLOSE_BAD_REQUEST = 4400
@@ -49,25 +49,6 @@ NO_LAYER = "fixline.no-layer"
 def dumps(message: dict[str, Any]) -> str:
     """An envelope as the sockets carry it: compact JSON, UTF-8 kept as is."""
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-
-
-def find_wire(send: Any) -> Any:
-    """daphne's WebSocket protocol behind an ASGI `send` callable, or None (another server,
-    the test communicator). daphne hands applications `partial(Server.handle_reply,
-    protocol)`; Channels' session middleware wraps it in a bound `send` whose owner keeps it
-    as `real_send`."""
-    for _ in range(8):
-        if isinstance(send, functools.partial):
-            target = send.args[0] if send.args else None
-            if getattr(send.func, "__name__", "") == "handle_reply" and hasattr(
-                target, "sendPreparedMessage"
-            ):
-                return target
-            return None
-        send = getattr(getattr(send, "__self__", None), "real_send", None)
-        if send is None:
-            return None
-    return None
 
 
 def query_params(scope: dict[str, Any]) -> dict[str, str]:

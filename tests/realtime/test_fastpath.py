@@ -8,8 +8,7 @@ from typing import Any
 
 from autobahn.websocket.protocol import WebSocketProtocol
 
-from realtime.consumers import find_wire
-from realtime.layers import Frame, send_frame
+from realtime.fastpath import Frame, find_wire, send_frame
 
 
 class FakeServer:
