@@ -26,7 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from realtime import events
-from realtime.fastpath import find_wire, send_frame
+from realtime.fastpath import Frame, Wire, send_frame, wire_for
 from realtime.layers import get_fanout
 
 # Close codes (4000-4999 are the application's).
@@ -69,11 +69,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.closed = False
         self.closing = False
         self.client_errors = 0
-        self.wire: Any = None  # daphne's protocol for this socket: the broadcast fast path
+        self.wire: Wire | None = None  # the broadcast fast path (realtime/fastpath.py)
 
     async def join(self, group: str) -> None:
-        if self.wire is None and settings.FIXLINE.get("WS_PREFRAMED", True):
-            self.wire = find_wire(self.base_send)
+        if self.wire is None:
+            self.wire = wire_for(self.base_send)
         await get_fanout().join(group, self)
         self.joined.append(group)
 
@@ -164,7 +164,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         """Called by the process's fan-out for every message of a joined group."""
         await self.send_text(message["text"])
 
-    def push(self, message: dict[str, Any], frame: Any) -> bool:
+    def push(self, message: dict[str, Any], frame: Frame) -> bool:
         """The fan-out's synchronous fast path; False means "use `deliver`". Only for
         consumers whose `deliver` is the plain forward (subclasses with rules of their own
         override `push` too, or take the ordinary path)."""
@@ -173,10 +173,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self._write(frame)
         return True
 
-    def _write(self, frame: Any) -> None:
+    def _write(self, frame: Frame) -> None:
         wire = self.wire
-        if not self.closed and wire.state == wire.STATE_OPEN:
-            send_frame(wire, frame, settings.FIXLINE.get("WS_DIRECT_WRITE", True))
+        if wire is not None and not self.closed:
+            send_frame(wire, frame)
 
 
 class NotFoundConsumer(BaseConsumer):

@@ -1,14 +1,53 @@
 """The broadcast fast path under daphne, and everything it knows about daphne, autobahn and
-Twisted: finding the socket's autobahn protocol behind the ASGI `send` (`find_wire`), the
-event's frame built once per process (`Frame`, autobahn's `PreparedMessage`) and writing it
-to one socket (`send_frame`: one `send()` when nothing is pending, else Twisted's buffered
-write). Where there is no wire (another server, the test communicator, `WS_PREFRAMED` off)
-consumers fall back to the plain ASGI send."""
+Twisted, in one place:
+
+* `wire_for(send)`: the socket's autobahn protocol (its "wire") behind the ASGI `send`
+  (`find_wire`), or None: then the fallback, the plain ASGI send, serves every message (not
+  under daphne, the test communicator, `WS_PREFRAMED` off);
+* `Frame`: an event's WebSocket frame, built once per process (autobahn's `PreparedMessage`);
+* `send_frame(wire, frame)`: the frame written to one open socket, with one `send()` when
+  nothing is pending (`WS_DIRECT_WRITE`), else through autobahn and Twisted's buffered write.
+
+The fan-out (`realtime.layers.Fanout`) calls a member's synchronous `push(message, frame)`;
+a consumer with a wire writes the frame with `send_frame`, one without returns False and
+gets the same message through `deliver`, the ASGI send (`realtime.consumers.BaseConsumer`).
+Both end in the same protocol's transport in call order, so a socket's frames keep their
+order whichever path each took."""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from django.conf import settings
+
+
+class Wire(Protocol):
+    """What the fast path uses of daphne's WebSocket protocol (autobahn's, under Twisted)."""
+
+    STATE_OPEN: int
+    state: int
+    send_queue: Any  # autobahn's queue of frames not yet handed to the transport
+    transport: Any  # Twisted's TCP transport (private attributes read by send_frame)
+
+    def sendPreparedMessage(self, preparedMsg: Any) -> None: ...
+
+    def sendData(self, data: bytes, sync: bool = ..., chopsize: int | None = ...) -> None: ...
+
+
+def _options() -> Mapping[str, Any]:
+    """settings.FIXLINE. django-stubs types that dict's values as `object` (the literal mixes
+    types); the options read here are the booleans documented in project/settings.py."""
+    return settings.FIXLINE
+
+
+def wire_for(send: Any) -> Wire | None:
+    """The fast path's wire for the socket behind this ASGI `send`, or None (the plain ASGI
+    send then serves every message)."""
+    if not _options().get("WS_PREFRAMED", True):
+        return None
+    return find_wire(send)
 
 
 def find_wire(send: Any) -> Any:
@@ -52,14 +91,19 @@ class Frame:
         return self._prepared
 
 
-def send_frame(wire: Any, frame: Frame, direct: bool = True) -> None:
-    """Write a prepared frame to one daphne socket (autobahn protocol `wire`).
+def send_frame(wire: Wire, frame: Frame, direct: bool | None = None) -> None:
+    """Write a prepared frame to one daphne socket (autobahn protocol `wire`), if it is open.
 
-    With `direct`, when nothing is pending on the socket (autobahn's send queue and
+    With `direct` (by default, the `WS_DIRECT_WRITE` option), when nothing is pending on the socket (autobahn's send queue and
     Twisted's write buffers empty) the frame goes out with one `send()`, as asyncio's own
     transports do; whatever the kernel does not take is handed to Twisted's buffered write,
     which keeps the order. Twisted's `write()` alone always buffers and waits for the next
     loop turn, costing two epoll_ctl calls and a callback per socket per event."""
+    if wire.state != wire.STATE_OPEN:
+        return
+    if direct is None:
+        options: Mapping[str, Any] = settings.FIXLINE  # not _options(): one call less per socket
+        direct = options.get("WS_DIRECT_WRITE", True)
     if wire.send_queue or not direct:
         wire.sendPreparedMessage(frame.prepared)
         return

@@ -30,6 +30,7 @@ from realtime.consumers import (
     dumps,
     query_params,
 )
+from realtime.fastpath import Frame
 from tickets import selectors
 from tickets.models import EmergencyEvent, Jurisdiction
 
@@ -125,7 +126,7 @@ class TicketConsumer(BaseConsumer):
             self.last = seq
             await self.send_text(message["text"])
 
-    def push(self, message: dict[str, Any], frame: Any) -> bool:
+    def push(self, message: dict[str, Any], frame: Frame) -> bool:
         """`deliver`'s rules, synchronously, writing the prepared frame."""
         if self.wire is None:
             return False
@@ -195,7 +196,7 @@ class FeedConsumer(BaseConsumer):
             self.seen.append(key)
         return True
 
-    def push(self, message: dict[str, Any], frame: Any) -> bool:
+    def push(self, message: dict[str, Any], frame: Frame) -> bool:
         if self.wire is None:
             return False
         if self._first_time(message):
