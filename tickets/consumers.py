@@ -6,7 +6,8 @@ The ticket socket's seam between replay and live: join the group first, then rea
 while the replay (or any catch-up) runs, live messages wait in a small buffer; a live event
 at or below the last sent `seq` is dropped, and one that would leave a gap triggers a read of
 the log from the last sent `seq` first. Clients therefore see every durable event exactly
-once, in order.
+once, in order. The rule is `realtime.seam.decide`, used by both the fast path (`push`) and
+the ASGI path (`deliver`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from realtime import counters, events, publish
+from realtime import counters, events, publish, seam
 from realtime.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
@@ -112,49 +113,50 @@ class TicketConsumer(BaseConsumer):
             while self.buffer and not self.closed:
                 message = self.buffer.popleft()
                 seq = message.get("seq")
-                if seq is not None and seq > self.last + 1:
+                action = seam.decide(self.last, seq)
+                if action == seam.CATCH_UP:
                     await self._replay()  # fills the gap (and usually includes `message`)
-                await self._forward(message)
+                    action = seam.decide(self.last, seq)
+                # A gap the log could not fill (never: seq is gapless) is sent over.
+                if action != seam.DROP:
+                    await self._send_live(message)
         finally:
             self.busy = False
 
-    async def _forward(self, message: dict[str, Any]) -> None:
+    async def _send_live(self, message: dict[str, Any]) -> None:
         seq = message.get("seq")
-        if seq is None:  # counters: not durable, no seq
-            await self.send_text(message["text"])
-        elif seq > self.last:
+        if seq is not None:  # counters: not durable, no seq
             self.last = seq
-            await self.send_text(message["text"])
+        await self.send_text(message["text"])
 
     def push(self, message: dict[str, Any], frame: Frame) -> bool:
-        """`deliver`'s rules, synchronously, writing the prepared frame."""
+        """`deliver`'s rules (realtime/seam.py), synchronously, writing the prepared frame."""
         if self.wire is None:
             return False
-        if self.busy:
-            self.buffer.append(message)
-            return True
         seq = message.get("seq")
-        if seq is not None:
-            if seq > self.last + 1:
-                return False  # a gap: `deliver` reads the log first
-            if seq <= self.last:
-                return True  # already sent (replay overlap): dedupe at the seam
-            self.last = seq
-        self._write(frame)
-        return True
+        action = seam.decide(self.last, seq, self.busy)
+        if action == seam.SEND:
+            if seq is not None:
+                self.last = seq
+            self._write(frame)
+        elif action == seam.BUFFER:
+            self.buffer.append(message)
+        elif action == seam.CATCH_UP:
+            return False  # `deliver` reads the log first
+        return True  # or DROP: already sent (replay overlap)
 
     async def deliver(self, message: dict[str, Any]) -> None:
-        if self.busy:
+        action = seam.decide(self.last, message.get("seq"), self.busy)
+        if action == seam.SEND:
+            await self._send_live(message)
+        elif action == seam.BUFFER:
             self.buffer.append(message)
-            return
-        seq = message.get("seq")
-        if seq is not None and seq > self.last + 1:
-            # A gap: read the log first; later messages wait behind it, in order.
+        elif action == seam.CATCH_UP:
+            # Read the log first; later messages wait behind it, in order.
             self.busy = True
             self.buffer.append(message)
             asyncio.get_running_loop().create_task(self._drain())
-            return
-        await self._forward(message)
+        # DROP: already sent (replay overlap)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
