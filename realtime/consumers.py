@@ -19,6 +19,7 @@ between replay and live, `tickets.consumers`) keep holding.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -120,15 +121,17 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if not self.closed:
             await self.send(text_data=text)
 
-    async def send_message(self, type: str, data: dict[str, Any], **extra: Any) -> None:
+    async def send_message(self, type: str, data: Mapping[str, Any], **extra: Any) -> None:
         message = events.envelope(type=type, ticket=self.ticket_id, data=data, **extra)
         await self.send_text(dumps(message))
 
     async def error(self, code: str, message: str) -> None:
-        await self.send_message(events.ERROR, {"code": code, "message": message})
+        data: events.ErrorData = {"code": code, "message": message}
+        await self.send_message(events.ERROR, data)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        limit = settings.FIXLINE["WS_MAX_FRAME_BYTES"]
+        options: Mapping[str, Any] = settings.FIXLINE  # django-stubs: dict[str, object]
+        limit: int = options["WS_MAX_FRAME_BYTES"]
         size = len(bytes_data) if bytes_data is not None else len((text_data or "").encode())
         if size > limit:
             await self.error("frame_too_large", f"Frames are limited to {limit} bytes.")
@@ -146,7 +149,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self._client_error("bad_json", "Frames must be one JSON object.")
             return
         if frame.get("type") == "ping":
-            await self.send_message(events.PONG, {})
+            pong: events.PongData = {}
+            await self.send_message(events.PONG, pong)
             return
         await self._client_error("unknown_type", 'The only client frame is {"type": "ping"}.')
 

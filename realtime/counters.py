@@ -46,7 +46,7 @@ PREFIX = "fixline:counters:"
 
 # The database side, registered by the tickets app (see `register_flusher`).
 ViewsWriter = Callable[[dict[int, int]], None]
-CountsReader = Callable[[list[int]], dict[int, dict[str, int]]]
+CountsReader = Callable[[list[int]], dict[int, events.TicketCounters]]
 _write_views: ViewsWriter | None = None
 _read_counts: CountsReader | None = None
 
@@ -54,8 +54,8 @@ _read_counts: CountsReader | None = None
 def register_flusher(*, write_views: ViewsWriter, read_counts: CountsReader) -> None:
     """Hand realtime the database side of the counters: `write_views(increments)` adds
     absorbed views (ticket id -> views) to the stored counts; `read_counts(ticket_ids)`
-    returns the stored counters of those tickets (views, followers, votes, thanks; unknown
-    ids left out). Called once at start-up by the app that owns the tickets."""
+    returns the stored counters of those tickets (`watching` left at 0: it is counted here;
+    unknown ids left out). Called once at start-up by the app that owns the tickets."""
     global _write_views, _read_counts
     _write_views = write_views
     _read_counts = read_counts
@@ -258,7 +258,7 @@ def _take_dirty(interval: float) -> list[int]:
     return ready
 
 
-def snapshot(ticket_id: int) -> dict[str, int] | None:
+def snapshot(ticket_id: int) -> events.TicketCounters | None:
     """Current counters of one ticket, as in `hello` and `ticket.counters`; None if unknown
     (or if no app registered the database side)."""
     if _read_counts is None:

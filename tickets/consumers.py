@@ -17,6 +17,7 @@ import logging
 import re
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -49,7 +50,7 @@ class TicketConsumer(BaseConsumer):
         self.last = 0
         self.busy = True  # live messages wait in `buffer` until the replay is sent
         self.buffer: deque[dict[str, Any]] = deque()
-        self.watching = False
+        self.watched: int | None = None  # the ticket this socket counts in `watching`
         raw_since = query_params(self.scope).get("since")
         since: int | None = None
         if raw_since not in (None, ""):
@@ -85,13 +86,13 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> tuple[int, dict[str, int]] | None:
+    def _state(self) -> tuple[int, Mapping[str, object]] | None:
         ticket = selectors.ticket_get(self.ticket_id)
         if ticket is None:
             return None
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
-        self.watching = True
-        counts = counters.snapshot(ticket.pk) or {}
+        self.watched = ticket.pk
+        counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
         return ticket.seq, counts
 
     async def _replay(self) -> None:
@@ -160,9 +161,9 @@ class TicketConsumer(BaseConsumer):
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if self.watching:
-            self.watching = False
-            await sync_to_async(counters.unwatch)(self.ticket_id, self.presence_key)
+        if self.watched is not None:
+            ticket_id, self.watched = self.watched, None
+            await sync_to_async(counters.unwatch)(ticket_id, self.presence_key)
 
 
 class FeedConsumer(BaseConsumer):

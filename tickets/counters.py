@@ -6,6 +6,7 @@ model."""
 from __future__ import annotations
 
 from realtime import counters
+from realtime.events import TicketCounters
 from tickets import selectors, services
 
 
@@ -14,10 +15,19 @@ def write_views(increments: dict[int, int]) -> None:
     services.ticket_add_views(increments=increments)
 
 
-def read_counts(ticket_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Stored counters (views, followers, votes, thanks) of these tickets; unknown ids left
-    out."""
-    return selectors.ticket_counters_many(ticket_ids)
+def read_counts(ticket_ids: list[int]) -> dict[int, TicketCounters]:
+    """Stored counters of these tickets (`watching` at 0: realtime counts it); unknown ids
+    left out."""
+    return {
+        ticket_id: {
+            "views": c["views"],
+            "followers": c["followers"],
+            "votes": c["votes"],
+            "thanks": c["thanks"],
+            "watching": c["watching"],
+        }
+        for ticket_id, c in selectors.ticket_counters_many(ticket_ids).items()
+    }
 
 
 def register() -> None:
