@@ -72,7 +72,7 @@ def _redis() -> Any:
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return None
-    import redis
+    import redis  # only with REDIS_URL set: the embedded setup runs without it
 
     return redis.Redis.from_url(url)
 

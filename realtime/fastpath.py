@@ -81,7 +81,7 @@ class Frame:
     @property
     def prepared(self) -> Any:
         if self._prepared is None:
-            from autobahn.websocket.protocol import PreparedMessage
+            from autobahn.websocket.protocol import PreparedMessage  # only under daphne
 
             # Server frames are never masked; never compressed (daphne does not negotiate
             # permessage-deflate, and an uncompressed message is valid when it is).

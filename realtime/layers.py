@@ -17,9 +17,9 @@ Two pieces, both small on purpose:
 
   Under daphne the direct call is synchronous and skips the ASGI send as well: a member
   that exposes `push(message, frame)` writes the event's WebSocket frame, built once per
-  event (`realtime.fastpath.Frame`), straight to its socket's protocol.
-  A member returns False from `push` when it must take the ordinary `deliver` path (not under
-  daphne, a replay in progress, a seq gap to fill). Writes happen in call order on the
+  event, straight to its socket's protocol (all of that in `realtime.fastpath`). A member
+  returns False from `push` when it must take the ordinary `deliver` path, the ASGI send
+  (not under daphne, a seq gap to fill first). Writes happen in call order on the
   event-loop thread, so a socket's frames keep their order whichever path each one took.
 """
 
