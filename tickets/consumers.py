@@ -23,7 +23,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from realtime import counters, events, publish, seam
+from realtime import counters, events, publish
 from realtime.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
@@ -33,6 +33,9 @@ from realtime.consumers import (
     query_params,
 )
 from realtime.fastpath import Frame
+
+# The names themselves, not `seam.`: `push` runs per socket per event.
+from realtime.seam import BUFFER, CATCH_UP, DROP, SEND, decide
 from tickets import selectors
 from tickets.models import EmergencyEvent, Jurisdiction
 
@@ -114,12 +117,12 @@ class TicketConsumer(BaseConsumer):
             while self.buffer and not self.closed:
                 message = self.buffer.popleft()
                 seq = message.get("seq")
-                action = seam.decide(self.last, seq)
-                if action == seam.CATCH_UP:
+                action = decide(self.last, seq)
+                if action == CATCH_UP:
                     await self._replay()  # fills the gap (and usually includes `message`)
-                    action = seam.decide(self.last, seq)
+                    action = decide(self.last, seq)
                 # A gap the log could not fill (never: seq is gapless) is sent over.
-                if action != seam.DROP:
+                if action != DROP:
                     await self._send_live(message)
         finally:
             self.busy = False
@@ -135,24 +138,24 @@ class TicketConsumer(BaseConsumer):
         if self.wire is None:
             return False
         seq = message.get("seq")
-        action = seam.decide(self.last, seq, self.busy)
-        if action == seam.SEND:
+        action = decide(self.last, seq, self.busy)
+        if action == SEND:
             if seq is not None:
                 self.last = seq
             self._write(frame)
-        elif action == seam.BUFFER:
+        elif action == BUFFER:
             self.buffer.append(message)
-        elif action == seam.CATCH_UP:
+        elif action == CATCH_UP:
             return False  # `deliver` reads the log first
         return True  # or DROP: already sent (replay overlap)
 
     async def deliver(self, message: dict[str, Any]) -> None:
-        action = seam.decide(self.last, message.get("seq"), self.busy)
-        if action == seam.SEND:
+        action = decide(self.last, message.get("seq"), self.busy)
+        if action == SEND:
             await self._send_live(message)
-        elif action == seam.BUFFER:
+        elif action == BUFFER:
             self.buffer.append(message)
-        elif action == seam.CATCH_UP:
+        elif action == CATCH_UP:
             # Read the log first; later messages wait behind it, in order.
             self.busy = True
             self.buffer.append(message)
