@@ -70,13 +70,16 @@ def find_wire(send: Any) -> Any:
 
 
 class Frame:
-    """One broadcast event as the fast path sends it: the text framed once, on first use."""
+    """One broadcast event as the fast path sends it: the text framed once, on first use,
+    and the `WS_DIRECT_WRITE` option read once for all its sockets (reading a setting costs
+    more than the rest of a socket's write)."""
 
-    __slots__ = ("message", "_prepared")
+    __slots__ = ("message", "_prepared", "direct")
 
     def __init__(self, message: dict[str, Any]) -> None:
         self.message = message
         self._prepared: Any = None
+        self.direct: bool = _options().get("WS_DIRECT_WRITE", True)
 
     @property
     def prepared(self) -> Any:
@@ -94,7 +97,7 @@ class Frame:
 def send_frame(wire: Wire, frame: Frame, direct: bool | None = None) -> None:
     """Write a prepared frame to one daphne socket (autobahn protocol `wire`), if it is open.
 
-    With `direct` (by default, the `WS_DIRECT_WRITE` option), when nothing is pending on the socket (autobahn's send queue and
+    With `direct` (by default the `WS_DIRECT_WRITE` option, as read by the frame), when nothing is pending on the socket (autobahn's send queue and
     Twisted's write buffers empty) the frame goes out with one `send()`, as asyncio's own
     transports do; whatever the kernel does not take is handed to Twisted's buffered write,
     which keeps the order. Twisted's `write()` alone always buffers and waits for the next
@@ -102,8 +105,7 @@ def send_frame(wire: Wire, frame: Frame, direct: bool | None = None) -> None:
     if wire.state != wire.STATE_OPEN:
         return
     if direct is None:
-        options: Mapping[str, Any] = settings.FIXLINE  # not _options(): one call less per socket
-        direct = options.get("WS_DIRECT_WRITE", True)
+        direct = frame.direct
     if wire.send_queue or not direct:
         wire.sendPreparedMessage(frame.prepared)
         return
