@@ -7,15 +7,11 @@ ticket's `jurisdiction` slug and `jurisdiction_id`, so a consumer can scope it p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    NotRequired,  # pydantic needs these on Python < 3.12
-)
+from typing import Any, Literal, NotRequired
 
 import jsonschema
 from pydantic import ConfigDict, with_config
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from realtime import events, publish
 from realtime.events import iso

@@ -4,8 +4,9 @@ data; then `{"type": "hello", "data": {"unread": n}}` and live `notification.cre
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from channels.db import database_sync_to_async
-from typing_extensions import TypedDict
 
 from notifications import inapp
 from realtime.consumers import CLOSE_UNAUTHENTICATED, BaseConsumer

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import (
-    Annotated,
-    Any,
-    Literal,
-    NotRequired,  # pydantic needs these on Python < 3.12
-)
+from typing import Annotated, Any, Literal, NotRequired
 
 import jsonschema
 from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema, with_config
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 # Durable events: written in the ticket's event log with a per-ticket seq.
 TICKET_CREATED = "ticket.created"
