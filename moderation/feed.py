@@ -1,13 +1,17 @@
 """What `/ws/moderation/` carries, defined once: message types, payload builders and their
-schemas. Messages use the public envelope (`realtime.events.envelope`) but no `seq`: the
+payloads (a TypedDict per type's `data`; the JSON Schemas are derived from them, as in
+`realtime.events`). The socket itself is `moderation.consumers`. Messages use the public envelope (`realtime.events.envelope`) but no `seq`: the
 moderation feed is live only, never replayed. Every ticket-related payload carries the
 ticket's `jurisdiction` slug and `jurisdiction_id`, so a consumer can scope it per agent."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired
 
 import jsonschema
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from realtime import events, publish
 from realtime.events import iso
@@ -21,86 +25,100 @@ OFFER_CREATED = "offer.created"
 OFFER_UPDATED = "offer.updated"
 MODERATION_ACTION = "moderation.action"
 
-_SCOPE = {
-    "jurisdiction": {"type": ["string", "null"]},
-    "jurisdiction_id": {"type": ["integer", "null"]},
+# --- Payloads: the `data` of each message type (JSON Schemas derived, see SCHEMAS) ---------
+
+
+class Scope(TypedDict):
+    """Where a ticket-related payload belongs (None: tied to no place)."""
+
+    jurisdiction: str | None
+    jurisdiction_id: int | None
+
+
+@with_config(events.FORBID)
+class ModerationComment(TypedDict):
+    """`comment.created`, `comment.held`: the public comment plus what moderators see."""
+
+    id: int
+    ticket: int
+    body: str
+    body_html: NotRequired[str]
+    author: NotRequired[str]
+    official: NotRequired[bool]
+    created_at: NotRequired[events.IsoTime]
+    author_key: str
+    visibility: Literal["visible", "hidden", "held", "shadowed"]
+    jurisdiction: NotRequired[str | None]
+    jurisdiction_id: NotRequired[int | None]
+
+
+@with_config(events.FORBID)
+class ModerationOffer(TypedDict):
+    """`offer.created`, `offer.updated`, with the contact."""
+
+    id: int
+    ticket: NotRequired[int | None]
+    event: NotRequired[str | None]
+    status: str
+    held: NotRequired[bool]
+    message: NotRequired[str]
+    skills: NotRequired[str]
+    availability: NotRequired[str]
+    area: NotRequired[str]
+    contact: str
+    author_key: NotRequired[str]
+    note: NotRequired[str]
+    created_at: NotRequired[str]
+    jurisdiction: NotRequired[str | None]
+    jurisdiction_id: NotRequired[int | None]
+
+
+@with_config(events.FORBID)
+class FlagCreated(TypedDict):
+    """`flag.created`."""
+
+    id: int
+    comment: int
+    ticket: NotRequired[int]
+    reason: str
+    details: NotRequired[str]
+    weight: NotRequired[float]
+    score: float
+    threshold: float
+    hidden: NotRequired[bool]
+    body: NotRequired[str]
+    jurisdiction: NotRequired[str | None]
+    jurisdiction_id: NotRequired[int | None]
+
+
+@with_config(ConfigDict(extra="allow"))  # not inherited from the message: more keys allowed
+class ActionTarget(TypedDict):
+    type: str
+    id: int | str
+
+
+@with_config(events.FORBID)
+class ModerationAction(TypedDict):
+    """`moderation.action`: every action, with its audit entry."""
+
+    action: str
+    target: ActionTarget
+    reason: str
+    by: str
+    audit: NotRequired[int]
+    jurisdiction: NotRequired[str | None]
+    jurisdiction_id: NotRequired[int | None]
+
+
+DATA_TYPES: dict[str, Any] = {
+    COMMENT_CREATED: ModerationComment,
+    COMMENT_HELD: ModerationComment,
+    FLAG_CREATED: FlagCreated,
+    OFFER_CREATED: ModerationOffer,
+    OFFER_UPDATED: ModerationOffer,
+    MODERATION_ACTION: ModerationAction,
 }
-_COMMENT = {
-    "type": "object",
-    "required": ["id", "ticket", "body", "author_key", "visibility"],
-    "properties": {
-        **events.COMMENT_SCHEMA["properties"],
-        "author_key": {"type": "string"},
-        "visibility": {"enum": ["visible", "hidden", "held", "shadowed"]},
-        **_SCOPE,
-    },
-    "additionalProperties": False,
-}
-_OFFER = {
-    "type": "object",
-    "required": ["id", "status", "contact"],
-    "properties": {
-        "id": {"type": "integer"},
-        "ticket": {"type": ["integer", "null"]},
-        "event": {"type": ["string", "null"]},
-        "status": {"type": "string"},
-        "held": {"type": "boolean"},
-        "message": {"type": "string"},
-        "skills": {"type": "string"},
-        "availability": {"type": "string"},
-        "area": {"type": "string"},
-        "contact": {"type": "string"},
-        "author_key": {"type": "string"},
-        "note": {"type": "string"},
-        "created_at": {"type": "string"},
-        **_SCOPE,
-    },
-    "additionalProperties": False,
-}
-SCHEMAS: dict[str, dict[str, Any]] = {
-    COMMENT_CREATED: _COMMENT,
-    COMMENT_HELD: _COMMENT,
-    FLAG_CREATED: {
-        "type": "object",
-        "required": ["id", "comment", "reason", "score", "threshold"],
-        "properties": {
-            "id": {"type": "integer"},
-            "comment": {"type": "integer"},
-            "ticket": {"type": "integer"},
-            "reason": {"type": "string"},
-            "details": {"type": "string"},
-            "weight": {"type": "number"},
-            "score": {"type": "number"},
-            "threshold": {"type": "number"},
-            "hidden": {"type": "boolean"},
-            "body": {"type": "string"},
-            **_SCOPE,
-        },
-        "additionalProperties": False,
-    },
-    OFFER_CREATED: _OFFER,
-    OFFER_UPDATED: _OFFER,
-    MODERATION_ACTION: {
-        "type": "object",
-        "required": ["action", "target", "reason", "by"],
-        "properties": {
-            "action": {"type": "string"},
-            "target": {
-                "type": "object",
-                "required": ["type", "id"],
-                "properties": {
-                    "type": {"type": "string"},
-                    "id": {"type": ["integer", "string"]},
-                },
-            },
-            "reason": {"type": "string"},
-            "by": {"type": "string"},
-            "audit": {"type": "integer"},
-            **_SCOPE,
-        },
-        "additionalProperties": False,
-    },
-}
+SCHEMAS: dict[str, dict[str, Any]] = {t: events.json_schema(p) for t, p in DATA_TYPES.items()}
 
 
 def validate(message: dict[str, Any]) -> None:
@@ -109,24 +127,34 @@ def validate(message: dict[str, Any]) -> None:
     jsonschema.validate(message["data"], SCHEMAS[message["type"]])
 
 
-def scope_of(ticket: Any) -> dict[str, Any]:
+def scope_of(ticket: Any) -> Scope:
     if ticket is None:
         return {"jurisdiction": None, "jurisdiction_id": None}
     return {"jurisdiction": ticket.jurisdiction.slug, "jurisdiction_id": ticket.jurisdiction_id}
 
 
-def comment_for_moderators(comment: Comment) -> dict[str, Any]:
-    data = comment_public(comment)
-    visibility = comment.visibility
+def comment_for_moderators(comment: Comment) -> ModerationComment:
+    public = comment_public(comment)
+    visibility: Any = comment.visibility  # a Comment.Visibility value, or "shadowed"
     if comment.shadow and visibility == Comment.Visibility.VISIBLE:
         visibility = "shadowed"
-    data["visibility"] = visibility
-    data["author_key"] = comment.author.public_key
-    data.update(scope_of(comment.ticket))
-    return data
+    scope = scope_of(comment.ticket)
+    return {
+        "id": public["id"],
+        "ticket": public["ticket"],
+        "body": public["body"],
+        "body_html": public["body_html"],
+        "author": public["author"],
+        "official": public["official"],
+        "created_at": public["created_at"],
+        "visibility": visibility,
+        "author_key": comment.author.public_key,
+        "jurisdiction": scope["jurisdiction"],
+        "jurisdiction_id": scope["jurisdiction_id"],
+    }
 
 
-def send(type: str, *, ticket: int | None, data: dict[str, Any], at: Any) -> None:
+def send(type: str, *, ticket: int | None, data: Mapping[str, Any], at: Any) -> None:
     """Send to the moderation group once the current transaction commits."""
     message = events.envelope(type=type, ticket=ticket, data=data, at=iso(at))
     publish.moderation_on_commit(message, jurisdiction_id=data.get("jurisdiction_id"))

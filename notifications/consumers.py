@@ -4,11 +4,19 @@ data; then `{"type": "hello", "data": {"unread": n}}` and live `notification.cre
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from channels.db import database_sync_to_async
 
 from notifications import inapp
 from realtime.consumers import CLOSE_UNAUTHENTICATED, BaseConsumer
 from realtime.events import HELLO
+
+
+class BellHello(TypedDict):
+    """The bell's `hello` payload."""
+
+    unread: int
 
 
 class NotificationConsumer(BaseConsumer):
@@ -20,4 +28,5 @@ class NotificationConsumer(BaseConsumer):
         await self.accept()
         await self.join(inapp.user_group(user.pk))
         unread = await database_sync_to_async(inapp.unread_count)(user.pk)
-        await self.send_message(HELLO, {"unread": unread})
+        hello: BellHello = {"unread": unread}
+        await self.send_message(HELLO, hello)

@@ -5,6 +5,11 @@ dirty, and a flusher sends at most one `ticket.counters` message per ticket per 
 
 Nothing here is durable on purpose: a lost view in a crash is acceptable, a database write
 per view is not.
+
+realtime knows no model: the database side of the counters (adding absorbed views, reading
+a ticket's stored counters) is handed over by the tickets app at start-up
+(`register_flusher`, called from `tickets/apps.py`; the functions are in
+`tickets/counters.py`).
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ import threading
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.db import close_old_connections
+
+from realtime import events, publish
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +44,35 @@ _local: dict[int, set[str]] = defaultdict(set)
 
 PREFIX = "fixline:counters:"
 
+# The database side, registered by the tickets app (see `register_flusher`).
+ViewsWriter = Callable[[dict[int, int]], None]
+CountsReader = Callable[[list[int]], dict[int, events.TicketCounters]]
+_write_views: ViewsWriter | None = None
+_read_counts: CountsReader | None = None
+
+
+def register_flusher(*, write_views: ViewsWriter, read_counts: CountsReader) -> None:
+    """Hand realtime the database side of the counters: `write_views(increments)` adds
+    absorbed views (ticket id -> views) to the stored counts; `read_counts(ticket_ids)`
+    returns the stored counters of those tickets (`watching` left at 0: it is counted here;
+    unknown ids left out). Called once at start-up by the app that owns the tickets."""
+    global _write_views, _read_counts
+    _write_views = write_views
+    _read_counts = read_counts
+
+
+def _options() -> Mapping[str, Any]:
+    """settings.FIXLINE. django-stubs types that dict's values as `object` (the literal mixes
+    types); the options read here are the numbers documented in project/settings.py."""
+    return settings.FIXLINE
+
 
 @cache
 def _redis() -> Any:
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return None
-    import redis
+    import redis  # only with REDIS_URL set: the embedded setup runs without it
 
     return redis.Redis.from_url(url)
 
@@ -71,7 +103,7 @@ def changed(ticket_id: int) -> None:
 
 def record_view(*, ticket_id: int, visitor_key: str) -> bool:
     """Count a page load unless this visitor was counted on this ticket in the last 30 min."""
-    ttl = settings.FIXLINE["VIEW_DEDUP_SECONDS"]
+    ttl: int = _options()["VIEW_DEDUP_SECONDS"]
     if not django_cache.add(f"view:{ticket_id}:{visitor_key}", 1, timeout=ttl):
         return False
     r = _redis()
@@ -99,12 +131,13 @@ def watch(ticket_id: int, channel_name: str) -> None:
     """A socket joined (or sent its heartbeat)."""
     with _lock:
         _local[ticket_id].add(channel_name)
-    expires = time.time() + settings.FIXLINE["PRESENCE_TTL_SECONDS"]
+    ttl: int = _options()["PRESENCE_TTL_SECONDS"]
+    expires = time.time() + ttl
     r = _redis()
     if r is not None:
         pipe = r.pipeline()
         pipe.zadd(f"{PREFIX}watch:{ticket_id}", {channel_name: expires})
-        pipe.expire(f"{PREFIX}watch:{ticket_id}", settings.FIXLINE["PRESENCE_TTL_SECONDS"] * 2)
+        pipe.expire(f"{PREFIX}watch:{ticket_id}", ttl * 2)
         pipe.sadd(PREFIX + "dirty", ticket_id)
         pipe.execute()
     else:
@@ -138,7 +171,7 @@ def heartbeat() -> None:
         local = {tid: list(names) for tid, names in _local.items() if names}
     if not local:
         return
-    ttl = settings.FIXLINE["PRESENCE_TTL_SECONDS"]
+    ttl: int = _options()["PRESENCE_TTL_SECONDS"]
     expires = time.time() + ttl
     r = _redis()
     if r is not None:
@@ -225,11 +258,12 @@ def _take_dirty(interval: float) -> list[int]:
     return ready
 
 
-def snapshot(ticket_id: int) -> dict[str, int] | None:
-    """Current counters of one ticket, as in `hello` and `ticket.counters`; None if unknown."""
-    from tickets import selectors
-
-    counts = selectors.ticket_counters_many([ticket_id]).get(ticket_id)
+def snapshot(ticket_id: int) -> events.TicketCounters | None:
+    """Current counters of one ticket, as in `hello` and `ticket.counters`; None if unknown
+    (or if no app registered the database side)."""
+    if _read_counts is None:
+        return None
+    counts = _read_counts([ticket_id]).get(ticket_id)
     if counts is None:
         return None
     counts["views"] += pending_views(ticket_id)
@@ -239,19 +273,19 @@ def snapshot(ticket_id: int) -> dict[str, int] | None:
 
 def flush(interval: float | None = None) -> list[dict[str, Any]]:
     """Write absorbed views to the database, then broadcast the counters of dirty tickets.
-    Returns the messages sent (for tests and benchmarks)."""
-    from realtime import events, publish
-    from tickets import selectors, services
-
-    interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"] if interval is None else interval
-    views = _take_views() if _views_due(interval) else {}
+    Returns the messages sent (for tests and benchmarks). Until the database side is
+    registered, nothing is taken: views stay pending, tickets stay dirty."""
+    if _write_views is None or _read_counts is None:
+        return []
+    every: float = _options()["COUNTERS_FLUSH_SECONDS"] if interval is None else interval
+    views = _take_views() if _views_due(every) else {}
     if views:
-        services.ticket_add_views(increments=views)
-    sent = []
-    dirty = _take_dirty(interval)
+        _write_views(views)
+    sent: list[dict[str, Any]] = []
+    dirty = _take_dirty(every)
     if not dirty:
         return sent
-    for tid, counts in selectors.ticket_counters_many(dirty).items():
+    for tid, counts in _read_counts(dirty).items():
         counts["views"] += pending_views(tid)
         counts["watching"] = watching(tid)
         message = events.envelope(type=events.TICKET_COUNTERS, ticket=tid, data=counts)
@@ -275,9 +309,6 @@ def ensure_flusher() -> None:
 
 
 async def _run_flusher() -> None:
-    from asgiref.sync import sync_to_async
-    from django.db import close_old_connections
-
     def flush_once(beat: bool) -> None:
         close_old_connections()
         try:
@@ -287,8 +318,8 @@ async def _run_flusher() -> None:
         finally:
             close_old_connections()
 
-    interval = settings.FIXLINE["COUNTERS_FLUSH_SECONDS"]
-    beat_every = settings.FIXLINE["PRESENCE_TTL_SECONDS"] / 3
+    interval: float = _options()["COUNTERS_FLUSH_SECONDS"]
+    beat_every = _options()["PRESENCE_TTL_SECONDS"] / 3
     last_beat = time.monotonic()
     while True:
         await asyncio.sleep(interval / 4)

@@ -1,12 +1,17 @@
-"""Every message a socket can carry, defined once: its type, its payload schema, and the
-envelope around it. Tests validate every type against these schemas (JSON Schema)."""
+"""Every message a socket can carry, defined once: its type, its payload (a TypedDict per
+type's `data`) and the envelope around it. The JSON Schemas are derived from the TypedDicts
+(`pydantic.TypeAdapter(...).json_schema()`), never written by hand; tests validate every
+type against them (`validate`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
 import jsonschema
+from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema, with_config
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 # Durable events: written in the ticket's event log with a per-ticket seq.
 TICKET_CREATED = "ticket.created"
@@ -37,139 +42,156 @@ PONG = "pong"
 # Events that also go to the public area feeds.
 FEED_TYPES = frozenset({TICKET_CREATED, TICKET_STATUS_CHANGED})
 
-_STATUS = {"enum": ["open", "acknowledged", "closed"]}
-_COUNTERS = {
-    "type": "object",
-    "required": ["views", "followers", "votes", "thanks"],
-    "properties": {
-        k: {"type": "integer", "minimum": 0}
-        for k in ("views", "followers", "votes", "thanks", "watching")
-    },
-}
-COMMENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "ticket", "body", "body_html", "author", "official", "created_at"],
-    "properties": {
-        "id": {"type": "integer"},
-        "ticket": {"type": "integer"},
-        "body": {"type": "string"},
-        "body_html": {"type": "string"},
-        "author": {"type": "string"},
-        "official": {"type": "boolean"},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-    "additionalProperties": False,
-}
-TICKET_SUMMARY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "id",
-        "title",
-        "status",
-        "service_code",
-        "jurisdiction",
-        "lat",
-        "long",
-        "url",
-        "created_at",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "status": _STATUS,
-        "service_code": {"type": "string"},
-        "service_name": {"type": "string"},
-        "jurisdiction": {"type": "string"},
-        "event": {"type": ["string", "null"]},
-        "lat": {"type": "number"},
-        "long": {"type": "number"},
-        "address": {"type": "string"},
-        "reporter": {"type": "string"},
-        "url": {"type": "string"},
-        "created_at": {"type": "string"},
-    },
-    "additionalProperties": False,
-}
-DATA_SCHEMAS: dict[str, dict[str, Any]] = {
-    TICKET_CREATED: TICKET_SUMMARY_SCHEMA,
-    TICKET_UPDATED: {
-        "type": "object",
-        "required": ["changed"],
-        "properties": {
-            "changed": {"type": "array", "items": {"type": "string"}},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "address": {"type": "string"},
-            "service_code": {"type": "string"},
-            "event": {"type": ["string", "null"]},
-        },
-        "additionalProperties": False,
-    },
-    TICKET_STATUS_CHANGED: {
-        "type": "object",
-        "required": ["id", "from", "to", "note", "by", "title", "jurisdiction"],
-        "properties": {
-            "id": {"type": "integer"},
-            "from": _STATUS,
-            "to": _STATUS,
-            "note": {"type": "string"},
-            "by": {"type": "string"},
-            "official": {"type": "boolean"},
-            "title": {"type": "string"},
-            "jurisdiction": {"type": "string"},
-            "event": {"type": ["string", "null"]},
-        },
-        "additionalProperties": False,
-    },
-    COMMENT_CREATED: COMMENT_SCHEMA,
-    COMMENT_RESTORED: COMMENT_SCHEMA,
-    COMMENT_HIDDEN: {
-        "type": "object",
-        "required": ["id"],
-        "properties": {"id": {"type": "integer"}},
-        "additionalProperties": False,
-    },
-    OFFER_CREATED: {
-        "type": "object",
-        "required": ["id", "status"],
-        "properties": {
-            "id": {"type": "integer"},
-            "status": {"type": "string"},
-            "message": {"type": "string"},
-            "skills": {"type": "string"},
-            "availability": {"type": "string"},
-            "author": {"type": "string"},
-            "created_at": {"type": "string"},
-        },
-        "additionalProperties": False,
-    },
-    HELLO: {**_COUNTERS, "required": ["views", "followers", "votes", "thanks", "watching"]},
-    TICKET_COUNTERS: {
-        **_COUNTERS,
-        "required": ["views", "followers", "votes", "thanks", "watching"],
-    },
-    ERROR: {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-    },
-    PONG: {"type": "object"},
-}
-DATA_SCHEMAS[OFFER_UPDATED] = DATA_SCHEMAS[OFFER_CREATED]
+# --- Payloads: the `data` of each message type ------------------------------------------
+# `FORBID`: no key beyond those listed (JSON Schema `additionalProperties: false`).
+FORBID = ConfigDict(extra="forbid")
 
-ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "data"],
-    "properties": {
-        "type": {"type": "string", "enum": sorted(DATA_SCHEMAS)},
-        "ticket": {"type": ["integer", "null"]},
-        "seq": {"type": "integer", "minimum": 0},
-        "at": {"type": "string"},
-        "data": {"type": "object"},
+Status = Literal["open", "acknowledged", "closed"]
+Count = Annotated[int, Field(ge=0)]
+# An ISO 8601 time as `iso()` writes it.
+IsoTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class TicketCounters(TypedDict):
+    """`hello` and `ticket.counters` on a ticket socket (more keys allowed)."""
+
+    views: Count
+    followers: Count
+    votes: Count
+    thanks: Count
+    watching: Count
+
+
+@with_config(FORBID)
+class CommentData(TypedDict):
+    """`comment.created`, `comment.restored`."""
+
+    id: int
+    ticket: int
+    body: str
+    body_html: str
+    author: str
+    official: bool
+    created_at: IsoTime
+
+
+@with_config(FORBID)
+class TicketSummary(TypedDict):
+    """`ticket.created`."""
+
+    id: int
+    title: str
+    description: NotRequired[str]
+    status: Status
+    service_code: str
+    service_name: NotRequired[str]
+    jurisdiction: str
+    event: NotRequired[str | None]
+    lat: float
+    long: float
+    address: NotRequired[str]
+    reporter: NotRequired[str]
+    url: str
+    created_at: str
+
+
+@with_config(FORBID)
+class TicketUpdated(TypedDict):
+    """`ticket.updated`: the names of the changed fields and their new values."""
+
+    changed: list[str]
+    title: NotRequired[str]
+    description: NotRequired[str]
+    address: NotRequired[str]
+    service_code: NotRequired[str]
+    event: NotRequired[str | None]
+
+
+# `ticket.status_changed`. Functional syntax: `from` is a Python keyword.
+TicketStatusChanged = TypedDict(
+    "TicketStatusChanged",
+    {
+        "id": int,
+        "from": Status,
+        "to": Status,
+        "note": str,
+        "by": str,
+        "official": NotRequired[bool],
+        "title": str,
+        "jurisdiction": str,
+        "event": NotRequired[str | None],
     },
-    "additionalProperties": False,
+)
+with_config(FORBID)(TicketStatusChanged)
+
+
+@with_config(FORBID)
+class CommentHidden(TypedDict):
+    """`comment.hidden`: only the id; the text is gone."""
+
+    id: int
+
+
+@with_config(FORBID)
+class OfferData(TypedDict):
+    """`offer.created`, `offer.updated` (never the contact: that is for moderators)."""
+
+    id: int
+    status: str
+    message: NotRequired[str]
+    skills: NotRequired[str]
+    availability: NotRequired[str]
+    author: NotRequired[str]
+    created_at: NotRequired[str]
+
+
+class ErrorData(TypedDict):
+    """`error` (more keys allowed)."""
+
+    code: str
+    message: str
+
+
+class PongData(TypedDict):
+    """`pong`: an empty object (any object accepted)."""
+
+
+DATA_TYPES: dict[str, Any] = {
+    TICKET_CREATED: TicketSummary,
+    TICKET_UPDATED: TicketUpdated,
+    TICKET_STATUS_CHANGED: TicketStatusChanged,
+    COMMENT_CREATED: CommentData,
+    COMMENT_RESTORED: CommentData,
+    COMMENT_HIDDEN: CommentHidden,
+    OFFER_CREATED: OfferData,
+    OFFER_UPDATED: OfferData,
+    HELLO: TicketCounters,
+    TICKET_COUNTERS: TicketCounters,
+    ERROR: ErrorData,
+    PONG: PongData,
 }
+
+
+@with_config(FORBID)
+class Envelope(TypedDict):
+    """One frame on a socket."""
+
+    type: Annotated[str, WithJsonSchema({"enum": sorted(DATA_TYPES)})]
+    ticket: NotRequired[int | None]
+    seq: NotRequired[Count]
+    at: NotRequired[str]
+    data: dict[str, Any]
+
+
+def json_schema(payload: Any) -> dict[str, Any]:
+    """The JSON Schema of a payload TypedDict, derived by pydantic."""
+    return TypeAdapter(payload).json_schema()
+
+
+DATA_SCHEMAS: dict[str, dict[str, Any]] = {t: json_schema(p) for t, p in DATA_TYPES.items()}
+COMMENT_SCHEMA = DATA_SCHEMAS[COMMENT_CREATED]
+TICKET_SUMMARY_SCHEMA = DATA_SCHEMAS[TICKET_CREATED]
+ENVELOPE_SCHEMA = json_schema(Envelope)
 
 
 def iso(moment: datetime) -> str:
@@ -180,7 +202,7 @@ def envelope(
     *,
     type: str,
     ticket: int | None,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     seq: int | None = None,
     at: datetime | str | None = None,
 ) -> dict[str, Any]:

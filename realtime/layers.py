@@ -17,9 +17,9 @@ Two pieces, both small on purpose:
 
   Under daphne the direct call is synchronous and skips the ASGI send as well: a member
   that exposes `push(message, frame)` writes the event's WebSocket frame, built once per
-  event (`Frame.prepared`, autobahn's `PreparedMessage`), straight to its socket's protocol.
-  A member returns False from `push` when it must take the ordinary `deliver` path (not under
-  daphne, a replay in progress, a seq gap to fill). Writes happen in call order on the
+  event, straight to its socket's protocol (all of that in `realtime.fastpath`). A member
+  returns False from `push` when it must take the ordinary `deliver` path, the ASGI send
+  (not under daphne, a seq gap to fill first). Writes happen in call order on the
   event-loop thread, so a socket's frames keep their order whichever path each one took.
 """
 
@@ -32,6 +32,8 @@ import weakref
 from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from realtime.fastpath import Frame
 
 log = logging.getLogger(__name__)
 
@@ -71,28 +73,6 @@ class FixlineInMemoryChannelLayer(InMemoryChannelLayer):
 
 class Member(Protocol):
     async def deliver(self, message: dict[str, Any]) -> None: ...
-
-
-class Frame:
-    """One broadcast event as the fast path sends it: the text framed once, on first use."""
-
-    __slots__ = ("message", "_prepared")
-
-    def __init__(self, message: dict[str, Any]) -> None:
-        self.message = message
-        self._prepared: Any = None
-
-    @property
-    def prepared(self) -> Any:
-        if self._prepared is None:
-            from autobahn.websocket.protocol import PreparedMessage
-
-            # Server frames are never masked; never compressed (daphne does not negotiate
-            # permessage-deflate, and an uncompressed message is valid when it is).
-            self._prepared = PreparedMessage(
-                self.message["text"].encode(), isBinary=False, applyMask=False, doNotCompress=True
-            )
-        return self._prepared
 
 
 class Fanout:
@@ -160,41 +140,6 @@ class Fanout:
                     # Let HTTP requests and handshakes run between slices of a big
                     # broadcast; the next message waits for this one (order per socket).
                     await asyncio.sleep(0)
-
-
-def send_frame(wire: Any, frame: Frame, direct: bool = True) -> None:
-    """Write a prepared frame to one daphne socket (autobahn protocol `wire`).
-
-    With `direct`, when nothing is pending on the socket (autobahn's send queue and
-    Twisted's write buffers empty) the frame goes out with one `send()`, as asyncio's own
-    transports do; whatever the kernel does not take is handed to Twisted's buffered write,
-    which keeps the order. Twisted's `write()` alone always buffers and waits for the next
-    loop turn, costing two epoll_ctl calls and a callback per socket per event."""
-    if wire.send_queue or not direct:
-        wire.sendPreparedMessage(frame.prepared)
-        return
-    data = frame.prepared.payloadHybi
-    transport = wire.transport
-    sock = getattr(transport, "socket", None)
-    if (
-        sock is None
-        or type(transport).__module__ != "twisted.internet.tcp"
-        or transport._tempDataBuffer
-        or transport.dataBuffer
-        or not transport.connected
-        or transport.disconnecting
-        or transport._writeDisconnected
-    ):
-        wire.sendData(data)
-        return
-    try:
-        sent = sock.send(data)
-    except (BlockingIOError, InterruptedError):
-        sent = 0
-    except OSError:
-        return  # the connection is gone; Twisted notices it on its next read
-    if sent < len(data):
-        transport.write(data[sent:])
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()

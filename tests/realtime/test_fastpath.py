@@ -1,5 +1,6 @@
-"""The broadcast fast path: finding daphne's protocol behind the ASGI send, and writing a
-prepared frame straight to the socket without reordering what Twisted still holds."""
+"""The broadcast fast path (realtime/fastpath.py): finding daphne's protocol behind the ASGI
+send, and writing a prepared frame straight to the socket without reordering what Twisted
+still holds."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 
 from autobahn.websocket.protocol import WebSocketProtocol
 
-from realtime.consumers import find_wire
-from realtime.layers import Frame, send_frame
+from realtime.fastpath import Frame, find_wire, send_frame, wire_for
 
 
 class FakeServer:
@@ -19,6 +19,8 @@ class FakeServer:
 
 class FakeProtocol:
     sendPreparedMessage = WebSocketProtocol.sendPreparedMessage
+    STATE_OPEN = WebSocketProtocol.STATE_OPEN
+    state = WebSocketProtocol.STATE_OPEN
 
     def __init__(self, transport: Any) -> None:
         self.transport = transport
@@ -114,6 +116,31 @@ def test_queued_autobahn_data_goes_first() -> None:
     send_frame(wire, frame("a"))
     assert sock.got == b""
     assert wire.transport._tempDataBuffer == [b"\x81\x01a"]
+
+
+def test_nothing_written_once_the_socket_is_no_longer_open() -> None:
+    sock = Sock(None)
+    wire = FakeProtocol(tcp_transport(sock))
+    wire.state = WebSocketProtocol.STATE_CLOSING
+    send_frame(wire, frame("a"))
+    assert sock.got == b"" and wire.transport._tempDataBuffer == []
+
+
+def test_buffered_write_when_direct_write_is_off(settings: Any) -> None:
+    settings.FIXLINE = {**settings.FIXLINE, "WS_DIRECT_WRITE": False}
+    sock = Sock(None)
+    wire = FakeProtocol(tcp_transport(sock))
+    send_frame(wire, frame("a"))
+    assert sock.got == b""
+    assert wire.transport._tempDataBuffer == [b"\x81\x01a"]
+
+
+def test_no_wire_when_preframing_is_off(settings: Any) -> None:
+    protocol = FakeProtocol(None)
+    send = functools.partial(FakeServer().handle_reply, protocol)
+    assert wire_for(send) is protocol
+    settings.FIXLINE = {**settings.FIXLINE, "WS_PREFRAMED": False}
+    assert wire_for(send) is None
 
 
 def test_frame_is_built_once() -> None:

@@ -1,0 +1,63 @@
+"""The message definitions (realtime/events.py): the JSON Schemas are derived from the payload
+TypedDicts, and `validate` refuses what the protocol does not allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from realtime import events
+
+
+def comment_created(**data: Any) -> dict[str, Any]:
+    payload = {
+        "id": 1,
+        "ticket": 2,
+        "body": "b",
+        "body_html": "<p>b</p>",
+        "author": "a",
+        "official": False,
+        "created_at": "2026-01-01T00:00:00Z",
+        **data,
+    }
+    return events.envelope(type=events.COMMENT_CREATED, ticket=2, data=payload, seq=3)
+
+
+def test_every_type_has_a_payload_and_a_derived_schema() -> None:
+    assert set(events.DATA_SCHEMAS) == set(events.DATA_TYPES)
+    assert set(events.DATA_TYPES) >= events.DURABLE_TYPES
+    for payload in events.DATA_TYPES.values():
+        schema = events.json_schema(payload)
+        assert set(schema["properties"]) == set(payload.__annotations__)
+    assert events.ENVELOPE_SCHEMA["properties"]["type"]["enum"] == sorted(events.DATA_TYPES)
+
+
+def test_a_well_formed_message_passes() -> None:
+    events.validate(comment_created())
+    events.validate(events.envelope(type=events.PONG, ticket=None, data={}))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        comment_created(extra="no"),  # unknown key
+        comment_created(official="yes"),  # wrong type
+        comment_created(id=True),  # a boolean is not an id
+        {**comment_created(), "seq": None},  # durable without seq
+        {**comment_created(), "type": "comment.unknown"},
+        {**comment_created(), "surprise": 1},  # unknown envelope key
+        events.envelope(type=events.HELLO, ticket=1, data={"views": -1}),
+        events.envelope(
+            type=events.TICKET_STATUS_CHANGED,
+            ticket=1,
+            seq=2,
+            data={"id": 1, "from": "open", "to": "gone", "note": "", "by": "x", "title": "t"}
+            | {"jurisdiction": "city"},
+        ),
+    ],
+)
+def test_malformed_messages_are_refused(message: dict[str, Any]) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        events.validate(message)
