@@ -29,14 +29,19 @@ run: $(STAMP)
 # The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m security.audit
 	$(PY) -m tests.support.run_suite
 
 system-deps:
 	@$(PY) -m tests.support.system_deps
 
+# ruff, the import contracts (layers, no cycles: pyproject.toml) and mypy with django-stubs.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

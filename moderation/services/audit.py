@@ -16,8 +16,8 @@ from tickets.models import Ticket
 def _actor_name(actor: Actor | None) -> str:
     if actor is None:
         return _("automatic")
-    if actor.is_authenticated:
-        return actor.user.get_username()  # type: ignore[attr-defined]
+    if actor.account is not None:
+        return actor.account.get_username()
     return _("anonymous %(key)s") % {"key": actor.identity().public_key}
 
 
