@@ -175,6 +175,7 @@ def plant_payloads(env: dict[str, str]) -> dict[str, Any]:
     return json.loads(line.removeprefix("PLANTED "))
 
 
+@pytest.mark.timeout(400)  # about ninety pages: slow on a loaded 2-core machine, never stuck
 def test_xss_corpus_never_runs_in_the_browser(
     env: dict[str, str], server: Daphne, browser: Any
 ) -> None:
