@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import conf, jobs, links, mail
-from notifications.models import AreaSubscription, Batch, FixCheck
+from notifications import conf, jobs, links, mail, verification
+from notifications.models import AddressVerification, AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
     language_for,
@@ -83,6 +83,14 @@ def send_receipt(ticket: Ticket) -> None:
     if found is None:
         return
     address, language = found
+    if not mail.is_verified(address):
+        # A new address (typically one given with an anonymous report) is asked once to
+        # verify itself; until it does, it receives nothing else.
+        if not AddressVerification.objects.filter(email=mail.normalize(address)).exists():
+            verification.request_verification(
+                email=address, language=language, user=ticket.reporter.user
+            )
+        return
     jurisdiction = ticket.jurisdiction
     similar = selectors.similar_open_tickets(
         service_type=ticket.service_type, lat=ticket.lat, long=ticket.long, exclude_id=ticket.pk
