@@ -14,8 +14,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import links, mail, verification
+from notifications import links, verification
 from notifications.conf import email_verify_max_age
+from notifications.recipients import verified_email
 from notifications.views import SignedInRequest, _bad_link, _page
 
 
@@ -49,7 +50,7 @@ def verify_email_again(request: SignedInRequest) -> HttpResponse:
     """From the preferences page: a new link for the account's address (throttled per
     address by the outbox, like every mail)."""
     user = request.user
-    if user.email and not mail.is_verified(user.email):
+    if user.email and not verified_email(user):
         verification.request_verification(
             email=user.email, user=user, language=translation.get_language() or ""
         )

@@ -23,6 +23,7 @@ from notifications.recipients import (
     receiving_agents,
     redact,
     reporter_address,
+    verified_email,
 )
 from realtime import events
 from tickets import selectors
@@ -134,7 +135,7 @@ def next_digest_time(now: datetime) -> datetime:
 
 def notify_agents(ticket: Ticket) -> None:
     for agent in receiving_agents(ticket.jurisdiction):
-        if not agent.email or agent.pk == ticket.reporter.user_id:
+        if not verified_email(agent) or agent.pk == ticket.reporter.user_id:
             continue
         pref = preference(agent)
         mode = pref.new_tickets if pref else "instant"
@@ -330,7 +331,7 @@ def _send_follower_updates(batch: Batch) -> None:
 
 def _send_agent_digest(batch: Batch) -> None:
     agent = batch.user
-    if agent is None or not agent.email:
+    if agent is None or not verified_email(agent):
         return
     tickets = [
         ticket_context(t)["ticket"]

@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from notifications import jobs, links, mail
 from notifications.models import AddressVerification, Delivery
-from notifications.recipients import language_for
+from notifications.recipients import language_for, verified_email
 
 
 def request_verification(
@@ -26,7 +26,7 @@ def request_verification(
     """Queue one verification mail to `email` (nothing when it is already verified, or
     when the outbox's per-address limit for verification mail is reached)."""
     address = mail.normalize(email)
-    if not address or mail.is_verified(address):
+    if not address or _done(address, user):
         return None
     with transaction.atomic():
         verification = AddressVerification.objects.create(email=address, user=user)
@@ -46,6 +46,16 @@ def request_verification(
     return verification
 
 
+def _done(address: str, user: Any) -> bool:
+    """Verified already: by this account (account mail is verified per account), or, for
+    an address without an account, by anyone."""
+    if user is not None:
+        return AddressVerification.objects.filter(
+            user=user, email=address, verified_at__isnull=False
+        ).exists()
+    return mail.is_verified(address)
+
+
 def pending_verification(verification_id: int) -> AddressVerification | None:
     return AddressVerification.objects.filter(pk=verification_id).first()
 
@@ -59,7 +69,7 @@ def confirm(*, verification: AddressVerification) -> None:
 def mark_verified(*, email: str, user: Any = None) -> None:
     """An address proven another way (an area alert confirmed from it; demo accounts)."""
     address = mail.normalize(email)
-    if address and not mail.is_verified(address):
+    if address and not _done(address, user):
         now = timezone.now()
         AddressVerification.objects.create(
             email=address, user=user, created_at=now, verified_at=now
@@ -77,6 +87,8 @@ def send_password_reset(email: str) -> list[Delivery]:
     its hourly share of reset mail."""
     sent = []
     for user in PasswordResetForm().get_users(email):
+        if not verified_email(user):
+            continue  # this account never proved the address
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import dispatch, inapp, links, mail, verification
+from notifications import dispatch, inapp, links, verification
 from notifications.forms import AlertForm, PreferencesForm, ReopenForm
 from notifications.models import AreaSubscription, FixCheck, Notification, NotificationPreference
+from notifications.recipients import verified_email
 from tickets import ratelimit, services
 from tickets.errors import RateLimited, ServiceError
 from tickets.identity import Actor, actor_from_request
@@ -305,6 +306,6 @@ def preferences(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "unverified": bool(address) and not mail.is_verified(address)},
+        {"form": form, "unverified": bool(address) and not verified_email(request.user)},
         status=400 if form.errors else 200,
     )

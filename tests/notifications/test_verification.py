@@ -90,9 +90,10 @@ def test_a_verified_address_shared_by_many_accounts_gets_at_most_the_bound(
             "default": 4,
         },
     }
-    mark_verified(email=VICTIM)
     User = get_user_model()
     people = [User.objects.create_user(f"flood{n}", VICTIM, "pw-123456") for n in range(6)]
+    for person in people:  # even if each account got its link clicked
+        mark_verified(email=VICTIM, user=person)
     ticket = make_ticket()
     for person in people:
         services.ticket_react(actor=actor_for(person), ticket_id=ticket.pk, kind="follow")
@@ -163,3 +164,20 @@ def test_preferences_page_sends_the_link_again(world: Any, outbox: list, unverif
         'data-testid="verify-again"'
         not in client.get("/notifications/preferences/").content.decode()
     )
+
+
+def test_an_address_verified_by_its_owner_is_not_verified_for_other_accounts(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    owner = get_user_model().objects.create_user("victim", VICTIM, "pw-123456")
+    mark_verified(email=VICTIM, user=owner)
+    intruder = sign_up("intruder", VICTIM)
+    ticket = make_ticket()
+    for person in (owner, intruder):
+        services.ticket_react(actor=actor_for(person), ticket_id=ticket.pk, kind="follow")
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it")
+    clock.advance(seconds=61)
+    run_tasks()
+    updates = Delivery.objects.filter(recipient=VICTIM, kind="follower_update")
+    assert updates.count() == 1  # the owner's, not a second one for the intruder's account
+    assert Delivery.objects.filter(recipient=VICTIM, kind="verify_email").count() == 1
