@@ -12,8 +12,14 @@ class NotificationsConfig(AppConfig):
         # once the app registry is ready.
         from notifications import jobs, listeners, tasks
         from tickets import services
+        from tickets.views.signup import signed_up
 
         jobs.register(
-            tasks.send_delivery, tasks.process_event, tasks.flush_batch, tasks.ask_is_it_fixed
+            tasks.send_delivery,
+            tasks.process_event,
+            tasks.flush_batch,
+            tasks.ask_is_it_fixed,
+            tasks.password_reset_mail,
         )
         services.register_event_listener(listeners.on_ticket_event)
+        signed_up.connect(listeners.on_signed_up, dispatch_uid="notifications.verify")

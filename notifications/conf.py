@@ -41,3 +41,19 @@ def email_max_attempts() -> int:
 
 def email_retry_base_seconds() -> int:
     return _setting("EMAIL_RETRY_BASE_SECONDS", int)
+
+
+def email_per_recipient_hourly(kind: str) -> int:
+    """At most this many messages of `kind` to one address per hour (the outbox drops the
+    rest): several accounts sharing an address, or a form submitted in a loop, cannot
+    flood an inbox."""
+    limits = _setting("EMAIL_PER_RECIPIENT_HOURLY", dict)
+    value = limits.get(kind, limits["default"])
+    if not isinstance(value, int):
+        raise ImproperlyConfigured(f'FIXLINE["EMAIL_PER_RECIPIENT_HOURLY"]["{kind}"]: {value!r}')
+    return value
+
+
+def email_verify_max_age() -> int:
+    """Seconds a verification link works."""
+    return _setting("EMAIL_VERIFY_MAX_AGE", int)

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import conf, jobs, links, mail
-from notifications.models import AreaSubscription, Batch, FixCheck
+from notifications import conf, jobs, links, mail, verification
+from notifications.models import AddressVerification, AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
     language_for,
@@ -23,6 +23,7 @@ from notifications.recipients import (
     receiving_agents,
     redact,
     reporter_address,
+    verified_email,
 )
 from realtime import events
 from tickets import selectors
@@ -83,6 +84,14 @@ def send_receipt(ticket: Ticket) -> None:
     if found is None:
         return
     address, language = found
+    if not mail.is_verified(address):
+        # A new address (typically one given with an anonymous report) is asked once to
+        # verify itself; until it does, it receives nothing else.
+        if not AddressVerification.objects.filter(email=mail.normalize(address)).exists():
+            verification.request_verification(
+                email=address, language=language, user=ticket.reporter.user
+            )
+        return
     jurisdiction = ticket.jurisdiction
     similar = selectors.similar_open_tickets(
         service_type=ticket.service_type, lat=ticket.lat, long=ticket.long, exclude_id=ticket.pk
@@ -126,7 +135,7 @@ def next_digest_time(now: datetime) -> datetime:
 
 def notify_agents(ticket: Ticket) -> None:
     for agent in receiving_agents(ticket.jurisdiction):
-        if not agent.email or agent.pk == ticket.reporter.user_id:
+        if not verified_email(agent) or agent.pk == ticket.reporter.user_id:
             continue
         pref = preference(agent)
         mode = pref.new_tickets if pref else "instant"
@@ -322,7 +331,7 @@ def _send_follower_updates(batch: Batch) -> None:
 
 def _send_agent_digest(batch: Batch) -> None:
     agent = batch.user
-    if agent is None or not agent.email:
+    if agent is None or not verified_email(agent):
         return
     tickets = [
         ticket_context(t)["ticket"]

@@ -19,7 +19,7 @@ def register(*tasks: Task[..., Any]) -> None:
         _registered[task.name] = task
 
 
-def _enqueue(name: str, *args: int, run_after: datetime | None = None) -> None:
+def _enqueue(name: str, *args: int | str, run_after: datetime | None = None) -> None:
     try:
         task = _registered[name]
     except KeyError:
@@ -43,3 +43,7 @@ def flush_batch(batch_id: int, *, run_after: datetime) -> None:
 
 def ask_is_it_fixed(ticket_id: int, close_seq: int, *, run_after: datetime) -> None:
     _enqueue("ask_is_it_fixed", ticket_id, close_seq, run_after=run_after)
+
+
+def password_reset_mail(email: str) -> None:
+    _enqueue("password_reset_mail", email)

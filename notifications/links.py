@@ -14,6 +14,7 @@ FOLLOW_UNSUBSCRIBE = "fixline.notifications.unfollow"
 ALERT_CONFIRM = "fixline.notifications.alert-confirm"
 ALERT_UNSUBSCRIBE = "fixline.notifications.alert-unsubscribe"
 IS_IT_FIXED = "fixline.notifications.is-it-fixed"
+VERIFY_EMAIL = "fixline.notifications.verify-email"
 
 ALERT_CONFIRM_MAX_AGE = 7 * 24 * 3600
 IS_IT_FIXED_MAX_AGE = 90 * 24 * 3600
@@ -56,6 +57,11 @@ def alert_unsubscribe_url(subscription_id: int) -> str:
 def is_it_fixed_url(check_id: int, answer: str) -> str:
     token = make(IS_IT_FIXED, c=check_id)
     return absolute(reverse(f"notifications:fixed-{answer}", args=[token]))
+
+
+def verify_email_url(verification_id: int) -> str:
+    token = make(VERIFY_EMAIL, v=verification_id)
+    return absolute(reverse("notifications:verify-email", args=[token]))
 
 
 def ticket_url(ticket_id: int) -> str:

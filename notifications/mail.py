@@ -1,7 +1,11 @@
 """The outbox. `queue()` renders a message in the recipient's language and stores it once per
 (recipient, key), enqueuing its send in the same transaction; `send()` is the task body: it
 claims the row, hands the message to the transport, and marks it sent only afterwards. A
-failure puts the row back with an exponential back-off; a sent row is never sent again."""
+failure puts the row back with an exponential back-off; a sent row is never sent again.
+
+Two rules hold for every message, whoever queues it: nothing but verification mail goes to
+an address nobody has verified, and at most `EMAIL_PER_RECIPIENT_HOURLY` messages of one kind
+go to one address per hour (docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -19,11 +23,30 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications import conf, jobs
-from notifications.models import Delivery
+from notifications.models import AddressVerification, Delivery
 
 log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = "notifications/email"
+
+# The kinds that prove an address: they are the only mail an unverified address receives.
+VERIFICATION_KINDS = frozenset({"verify_email", "alert_confirm"})
+
+
+def normalize(address: str) -> str:
+    return address.strip().lower()
+
+
+def is_verified(address: str) -> bool:
+    return AddressVerification.objects.filter(
+        email=normalize(address), verified_at__isnull=False
+    ).exists()
+
+
+def _over_limit(recipient: str, kind: str) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    sent = Delivery.objects.filter(recipient=recipient, kind=kind, created_at__gte=since)
+    return sent.count() >= conf.email_per_recipient_hourly(kind)
 
 
 def render(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -55,9 +78,16 @@ def queue(
 ) -> Delivery | None:
     """Store the message and enqueue its send, once per (recipient, key). Call it inside the
     transaction that decided to send, so the decision and the send commit together."""
+    recipient = normalize(recipient)
     if not recipient:
         return None
     if Delivery.objects.filter(recipient=recipient, key=key).exists():
+        return None
+    if kind not in VERIFICATION_KINDS and not is_verified(recipient):
+        log.info("not sending %s %s: the address is not verified", kind, key)
+        return None
+    if _over_limit(recipient, kind):
+        log.warning("not sending %s %s: too many %s messages to one address", kind, key, kind)
         return None
     subject, text, html = render(kind, {**context, "recipient_language": language}, language)
     try:
@@ -71,6 +101,7 @@ def queue(
                 body_text=text,
                 body_html=html,
                 headers=headers or {},
+                created_at=timezone.now(),  # read now: the hourly bound counts from it
             )
             jobs.send_delivery(delivery.pk)
     except IntegrityError:  # queued concurrently: the other one goes out

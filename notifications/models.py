@@ -239,3 +239,27 @@ class FixCheck(models.Model):
 
     def __str__(self) -> str:
         return f"is #{self.ticket_id} fixed? {self.answer or '-'}"
+
+
+class AddressVerification(models.Model):
+    """One request to prove an e-mail address: the signed link in the verification mail
+    carries this row's id (never the address). An address is verified once any of its rows
+    has `verified_at`; until then the outbox sends it nothing but verification mail."""
+
+    email = models.EmailField(_("e-mail address"), db_index=True)  # stored lower-case
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address verification")
+        verbose_name_plural = _("address verifications")
+
+    def __str__(self) -> str:
+        return f"address verification {self.pk}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from notifications.models import NotificationPreference
+from notifications.models import AddressVerification, NotificationPreference
 from tickets.models import Identity, Jurisdiction, Ticket
 
 EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -29,6 +29,18 @@ def preference(user: Any) -> NotificationPreference | None:
         return None
 
 
+def verified_email(user: Any) -> str:
+    """The account's address if this account verified it, else "". Per account, not per
+    address: an address verified by its owner's account does not make another account that
+    names it (someone signing up with it) a way to mail it."""
+    if user is None or not user.email:
+        return ""
+    verified = AddressVerification.objects.filter(
+        user=user, email=user.email.strip().lower(), verified_at__isnull=False
+    ).exists()
+    return str(user.email) if verified else ""
+
+
 def language_for(user: Any) -> str:
     pref = preference(user)
     if pref and pref.language:
@@ -40,7 +52,7 @@ def reporter_address(ticket: Ticket) -> tuple[str, str] | None:
     """The reporter's address for the receipt and "is it fixed?": the e-mail they gave with
     the ticket, else their account's."""
     user = ticket.reporter.user
-    address = ticket.contact_email or (user.email if user is not None else "")
+    address = ticket.contact_email or verified_email(user)
     if not address:
         return None
     return address, language_for(user)
@@ -54,8 +66,9 @@ def follower_address(identity: Identity, ticket: Ticket) -> tuple[str, str] | No
         pref = preference(user)
         if pref is not None and not pref.email_updates:
             return None
-        if user.email:
-            return user.email, language_for(user)
+        address = verified_email(user)
+        if address:
+            return address, language_for(user)
     if identity.pk == ticket.reporter_id and ticket.contact_email:
         return ticket.contact_email, language_for(user)
     return None

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from notifications import api, views
+from notifications import account_views, api, views
 
 app_name = "notifications"
 
 urlpatterns = [
+    # Before django.contrib.auth.urls (tickets.urls): the reset mail goes through the outbox.
+    path(
+        "accounts/password_reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password-reset",
+    ),
+    path("accounts/verify/<str:token>/", account_views.verify_email, name="verify-email"),
+    path("accounts/verify-again/", account_views.verify_email_again, name="verify-again"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/confirm/<str:token>/", views.alert_confirm, name="alert-confirm"),
     path("alerts/unsubscribe/<str:token>/", views.alert_unsubscribe, name="alert-unsubscribe"),

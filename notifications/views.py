@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import dispatch, inapp, links
+from notifications import dispatch, inapp, links, verification
 from notifications.forms import AlertForm, PreferencesForm, ReopenForm
 from notifications.models import AreaSubscription, FixCheck, Notification, NotificationPreference
+from notifications.recipients import verified_email
 from tickets import ratelimit, services
 from tickets.errors import RateLimited, ServiceError
 from tickets.identity import Actor, actor_from_request
@@ -110,6 +111,7 @@ def alert_confirm(request: HttpRequest, token: str) -> HttpResponse:
             AreaSubscription.objects.filter(pk=sub.pk, confirmed_at__isnull=True).update(
                 confirmed_at=timezone.now()
             )
+            verification.mark_verified(email=sub.email)  # the link proved the address
         return _page(
             request,
             title=_("Alerts confirmed"),
@@ -300,9 +302,10 @@ def preferences(request: SignedInRequest) -> HttpResponse:
         response = HttpResponseRedirect(reverse("notifications:preferences"))
         response.status_code = 303
         return response
+    address = request.user.email
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form},
+        {"form": form, "unverified": bool(address) and not verified_email(request.user)},
         status=400 if form.errors else 200,
     )

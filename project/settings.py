@@ -412,6 +412,31 @@ FIXLINE.update(
     }
 )
 
+# --- Accounts, tokens and mail (security round 2: docs/security.md) ----------------------
+# API tokens expire; the password and 2FA enrolment rotate them (security/tokens.py).
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "security.tokens.ExpiringTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+FIXLINE.update(
+    {
+        "API_TOKEN_TTL_DAYS": env_int("FIXLINE_API_TOKEN_TTL_DAYS", 30),
+        # Per network address, (count, seconds): sign-up attempts, and accounts created.
+        "SIGNUP_LIMITS": {
+            "attempts": (env_int("FIXLINE_SIGNUP_ATTEMPTS_PER_HOUR", 10), 3600),
+            "accounts": (env_int("FIXLINE_SIGNUP_ACCOUNTS_PER_HOUR", 2), 3600),
+        },
+        # The outbox sends at most this many messages of one kind to one address per hour.
+        "EMAIL_PER_RECIPIENT_HOURLY": {
+            "default": env_int("FIXLINE_EMAIL_PER_RECIPIENT_HOURLY", 10),
+            "verify_email": 3,
+            "alert_confirm": 3,
+            "password_reset": 3,
+        },
+        "EMAIL_VERIFY_MAX_AGE": 7 * 24 * 3600,
+    }
+)
+
 # --- Map, photos and pages (docs/photos.md) -------------------------------------------------
 FIXLINE.update(
     {

@@ -27,12 +27,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
-from security import privacy
+from security import privacy, tokens
 from security.middleware import has_two_factor
 
 PENDING_KEY = "fixline_2fa_pending"
@@ -139,35 +142,53 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 
 class TokenSerializer(AuthTokenSerializer):
+    """Wrong password and missing or wrong code fail alike: one status, one body, and both
+    paths hash the password (so their timing is alike too)."""
+
     otp_token = serializers.CharField(required=False, allow_blank=True, max_length=12)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        user = attrs["user"]
-        device = _confirmed_device(user)
+        refused = serializers.ValidationError(
+            {
+                "non_field_errors": [
+                    _(
+                        "Unable to log in with these credentials (accounts with two-factor "
+                        "authentication also send otp_token)."
+                    )
+                ]
+            },
+            code="authorization",
+        )
+        try:
+            attrs = super().validate(attrs)
+        except serializers.ValidationError:
+            raise refused from None
+        device = _confirmed_device(attrs["user"])
         if device is not None:
             token = (attrs.get("otp_token") or "").strip()
             allowed, _why = device.verify_is_allowed()
             if not token or not allowed or not device.verify_token(token):
-                raise serializers.ValidationError(
-                    {
-                        "otp_token": [
-                            _("This account uses two-factor authentication: send otp_token.")
-                        ]
-                    }
-                )
+                raise refused
         return attrs
 
 
+class TokenOutput(serializers.Serializer[Any]):
+    token = serializers.CharField()
+    expires = serializers.DateTimeField()
+
+
 class TokenView(ObtainAuthToken):
-    """`POST /api/v1/auth/token/` {username, password} → {token}; accounts with 2FA also send
-    `otp_token`. Failed attempts count towards the login lockout (django-axes)."""
+    """`POST /api/v1/auth/token/` {username, password[, otp_token]} → {token, expires}: the
+    account's token, a new one once it expired. `DELETE` (authenticated with the token)
+    revokes it. Failed attempts count towards the login lockout (django-axes)."""
 
     serializer_class = TokenSerializer
 
+    @extend_schema(request=TokenSerializer, responses={200: TokenOutput})
     def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except serializers.ValidationError:
             # django-axes marks the request it refused; say so instead of "bad credentials".
             if getattr(request, "axes_locked_out", False) or getattr(
@@ -179,6 +200,15 @@ class TokenView(ObtainAuthToken):
                     headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME * 3600))},
                 )
             raise
+        token = tokens.issue(user=serializer.validated_data["user"])
+        return Response(TokenOutput({"token": token.key, "expires": tokens.expires_at(token)}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(request.auth, Token):
+            raise NotAuthenticated(_("Send the token to revoke: Authorization: Token <key>."))
+        tokens.revoke(token=request.auth)
+        return Response(status=204)
 
 
 obtain_auth_token = TokenView.as_view()

@@ -166,12 +166,35 @@ def answers_from_post(stype: ServiceType | None, data: Any) -> dict[str, Any]:
 
 
 class SignUpForm(UserCreationForm):
+    """Sign-up. A taken username must be refused (names are unique), but the answer is the
+    same generic one as for a reserved name, and the page is throttled per address, so the
+    form is a slow and noisy way to list accounts (docs/security.md)."""
+
+    UNAVAILABLE = _("This username is not available. Please choose another one.")
+
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
-        help_text=_("Optional: used to send you updates on the tickets you follow."),
+        help_text=_(
+            "Optional: we send one link to verify it; updates on the tickets you follow "
+            "start once you click it."
+        ),
     )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = cast(str, self.cleaned_data.get("username") or "")
+        model = self._meta.model
+        if username and model.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(self.UNAVAILABLE, code="unavailable")
+        return username
+
+    def validate_unique(self) -> None:
+        # The model's own "A user with that username already exists." would say more than
+        # clean_username does; the database constraint still holds.
+        super().validate_unique()
+        if self.has_error("username", code="unique"):
+            self.errors["username"] = self.error_class([str(self.UNAVAILABLE)])

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from notifications import mail
 from notifications.models import Delivery
+from notifications.verification import mark_verified
 from tests.conftest import actor_for
 from tests.notifications import flaky_backend
 from tests.notifications.conftest import html_of, run_tasks
@@ -71,6 +72,8 @@ def test_no_message_shows_another_persons_address(
 ) -> None:
     User = get_user_model()
     sneaky = User.objects.create_user("sneaky@example.com", "sneaky-real@example.com", "pw-123456")
+    mark_verified(email="sneaky-real@example.com", user=sneaky)
+    mark_verified(email="owner-contact@example.org")
     ticket = make_ticket(contact_email="owner-contact@example.org")
     make_ticket(actor_for(world["outsider"]), title="Same street")
     for person in (world["outsider"], sneaky):

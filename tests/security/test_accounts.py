@@ -220,7 +220,7 @@ def test_code_step_cannot_be_skipped_or_replayed(world: dict[str, Any]) -> None:
 def test_token_endpoint_requires_the_code_for_2fa_accounts(world: dict[str, Any]) -> None:
     device = enable_2fa(world["agent"])
     missing = token(Client(), "agent", "demo-agent")
-    assert missing.status_code == 400 and "otp_token" in missing.json()
+    assert missing.status_code == 400 and "otp_token" in str(missing.json())
     ok = token(Client(), "agent", "demo-agent", otp_token=code(fresh(device)))
     assert ok.status_code == 200 and ok.json()["token"]
 
@@ -255,3 +255,41 @@ def test_turning_2fa_off_needs_a_code(world: dict[str, Any]) -> None:
     done = client.post("/accounts/two-factor/", {"action": "disable", "otp_token": code(device)})
     assert done.status_code == 303
     assert not TOTPDevice.objects.filter(user=world["agent"]).exists()
+
+
+# --- Sign-up: throttled per address, no username list (security round 2) ----------------------
+
+
+def signup(client: Client, username: str, email: str = "", **extra: Any) -> Any:
+    return client.post(
+        "/accounts/signup/",
+        {
+            "username": username,
+            "email": email,
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+        },
+        **extra,
+    )
+
+
+def test_one_address_cannot_make_a_crowd_of_accounts(world: dict[str, Any]) -> None:
+    accounts = settings.FIXLINE["SIGNUP_LIMITS"]["accounts"][0]
+    made = [signup(Client(), f"sybil{n}") for n in range(accounts + 1)]
+    assert [r.status_code for r in made] == [303] * accounts + [429]
+    refused = made[-1]
+    assert int(refused["Retry-After"]) > 0 and "try again in" in refused.content.decode()
+    assert not get_user_model().objects.filter(username=f"sybil{accounts}").exists()
+    other = signup(Client(), "neighbour", REMOTE_ADDR="203.0.113.9")  # another address
+    assert other.status_code == 303
+
+
+def test_signup_cannot_list_usernames_quickly(world: dict[str, Any]) -> None:
+    attempts = settings.FIXLINE["SIGNUP_LIMITS"]["attempts"][0]
+    taken = signup(Client(), "citizen")
+    assert taken.status_code == 400
+    body = taken.content.decode()
+    assert "already exists" not in body and "not available" in body
+    answers = [signup(Client(), f"citizen{n}", email="bad") for n in range(attempts)]
+    assert answers[-1].status_code == 429  # every attempt counts, valid or not
+    assert signup(Client(), "agent").status_code == 429
