@@ -3,9 +3,10 @@ serializer per endpoint. Who may call them is the write layer's rule (`tickets.s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,15 +15,43 @@ from tickets.models import Priority, Ticket
 from tickets.serializers import TicketSerializer
 
 
+class _StaffValue(serializers.Field):
+    """A casework value of the ticket (`source="*"`), for staff only. Not read-only, so the
+    schema does not list it as always present: the public never gets it."""
+
+    def __init__(self, read: Callable[[Ticket], Any], **kwargs: Any) -> None:
+        super().__init__(source="*", required=False, **kwargs)
+        self.read = read
+
+    def to_representation(self, value: Ticket) -> Any:
+        return self.read(value)
+
+    def to_internal_value(self, data: Any) -> Any:
+        raise serializers.ValidationError("Read only.")
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return serializers.DateTimeField().to_representation(moment) if moment else None
+
+
+def _staff(read: Callable[[Ticket], Any], schema: serializers.Field) -> _StaffValue:
+    """A staff value described in the schema as `schema` describes it."""
+    kind = extend_schema_field(schema)(type("StaffValue", (_StaffValue,), {}))
+    return kind(read)
+
+
 class CaseworkTicketSerializer(TicketSerializer):
     """A ticket; staff of its jurisdiction also see `assignee` (a username), `team` (a slug),
     `priority`, `due_at` and `overdue`, which are absent (never even read) for anyone else."""
 
-    assignee = serializers.SerializerMethodField()
-    team = serializers.SerializerMethodField()
-    priority = serializers.CharField(read_only=True)
-    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    overdue = serializers.SerializerMethodField()
+    assignee = _staff(
+        lambda t: t.assignee.get_username() if t.assignee else None,
+        serializers.CharField(allow_null=True),
+    )
+    team = _staff(lambda t: t.team.slug if t.team else None, serializers.CharField(allow_null=True))
+    priority = _staff(lambda t: t.priority, serializers.ChoiceField(choices=Priority.values))
+    due_at = _staff(lambda t: _iso_or_none(t.due_at), serializers.DateTimeField(allow_null=True))
+    overdue = _staff(lambda t: services.is_overdue(t), serializers.BooleanField())
 
     STAFF_FIELDS = frozenset({"assignee", "team", "priority", "due_at", "overdue"})
 
@@ -35,7 +64,6 @@ class CaseworkTicketSerializer(TicketSerializer):
             "due_at",
             "overdue",
         ]
-        read_only_fields = fields
 
     _staff_now = False
 
@@ -50,17 +78,6 @@ class CaseworkTicketSerializer(TicketSerializer):
         user = getattr(self.context.get("request"), "user", None)
         self._staff_now = permissions.can_do_casework(user, instance)
         return super().to_representation(instance)
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_assignee(self, ticket: Ticket) -> str | None:
-        return ticket.assignee.get_username() if ticket.assignee else None
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_team(self, ticket: Ticket) -> str | None:
-        return ticket.team.slug if ticket.team else None
-
-    def get_overdue(self, ticket: Ticket) -> bool:
-        return services.is_overdue(ticket)
 
 
 class AssignSerializer(serializers.Serializer):
