@@ -14,3 +14,6 @@ class ModerationConfig(AppConfig):
 
         ticket_services.register_posting_policy(services.posting_policy)
         ticket_services.register_comment_listener(services.on_comment_created)
+        from moderation.services import casework_audit  # casework: reroutes are audited
+
+        ticket_services.register_event_listener(casework_audit.on_ticket_event)

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import translation
 
 from notifications import dispatch, inapp, jobs, verification
+from notifications.models import Notification
+from notifications.recipients import receiving_agents
+from realtime import events
 from tickets.models import TicketEvent
+
+REROUTED = "ticket.rerouted"
 
 
 def on_ticket_event(event: TicketEvent) -> None:
+    if event.type == events.TICKET_UPDATED and "jurisdiction" in event.data.get("changed", []):
+        notify_rerouted(event)
     if event.type not in dispatch.HANDLED_TYPES:
         return
     jobs.process_event(event.pk)
@@ -31,3 +39,31 @@ def on_signed_up(sender: Any, *, user: Any, **kwargs: Any) -> None:
         verification.request_verification(
             email=user.email, user=user, language=translation.get_language() or ""
         )
+
+
+def notify_rerouted(event: TicketEvent) -> None:
+    """Casework: a ticket rerouted to a jurisdiction rings the bell of its agents (those of
+    the nearest ancestor with agents), except the one who moved it."""
+    ticket = event.ticket
+    user_ids = [agent.pk for agent in receiving_agents(ticket.jurisdiction)]
+    if event.actor is not None and event.actor.user_id is not None:
+        user_ids = [uid for uid in user_ids if uid != event.actor.user_id]
+    if not user_ids:
+        return
+    key = f"event:{event.pk}"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                key=key,
+                kind=REROUTED,
+                ticket_id=ticket.pk,
+                data={"title": ticket.title, "jurisdiction": ticket.jurisdiction.name},
+                url=ticket.get_absolute_url(),
+                created_at=event.at,
+            )
+            for uid in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: inapp.push_created(key, user_ids))

@@ -215,6 +215,9 @@ class Notification(models.Model):
             return _("%(author)s commented on #%(id)s %(title)s") % values
         if self.kind == "ticket.status_changed":
             return _("#%(id)s %(title)s is now %(status)s") % values
+        if self.kind == "ticket.rerouted":  # casework (notifications.listeners)
+            values["place"] = self.data.get("jurisdiction", "")
+            return _("#%(id)s %(title)s was moved to %(place)s") % values
         return _("Update on #%(id)s %(title)s") % values
 
 

@@ -105,6 +105,11 @@ class TicketUpdated(TypedDict):
     address: NotRequired[str]
     service_code: NotRequired[str]
     event: NotRequired[str | None]
+    # An edit of the location; a new jurisdiction means the ticket was rerouted.
+    lat: NotRequired[float]
+    long: NotRequired[float]
+    jurisdiction: NotRequired[str]
+    previous_jurisdiction: NotRequired[str]
 
 
 # `ticket.status_changed`. Functional syntax: `from` is a Python keyword.
@@ -156,6 +161,59 @@ class PongData(TypedDict):
     """`pong`: an empty object (any object accepted)."""
 
 
+# --- Casework: staff-only messages -------------------------------------------------------
+# Never in the public log, never with a seq: sent to the ticket's staff group (its socket,
+# joined by staff of its jurisdiction only) and the agents' moderation group of the place.
+TICKET_ASSIGNED = "ticket.assigned"
+NOTE_CREATED = "note.created"
+TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+TICKET_REROUTED = "ticket.rerouted"
+STAFF_TYPES = frozenset({TICKET_ASSIGNED, NOTE_CREATED, TICKET_PRIORITY_CHANGED, TICKET_REROUTED})
+
+
+@with_config(FORBID)
+class TicketAssigned(TypedDict):
+    """`ticket.assigned`: the new assignee and team (None: nobody)."""
+
+    assignee: str | None
+    assignee_name: str | None
+    team: str | None
+    team_name: str | None
+    by: str
+
+
+@with_config(FORBID)
+class NoteData(TypedDict):
+    """`note.created`: an internal note."""
+
+    id: int
+    ticket: int
+    body: str
+    body_html: str
+    author: str
+    created_at: IsoTime
+
+
+@with_config(FORBID)
+class TicketPriorityChanged(TypedDict):
+    """`ticket.priority_changed`: the priority and due date now."""
+
+    priority: str  # low, normal, high, urgent
+    due_at: IsoTime | None
+    overdue: bool
+    by: str
+
+
+@with_config(FORBID)
+class TicketRerouted(TypedDict):
+    """`ticket.rerouted`: moved to another jurisdiction (slugs), on the dashboards."""
+
+    jurisdiction: str
+    previous_jurisdiction: str
+    title: str
+    by: str
+
+
 DATA_TYPES: dict[str, Any] = {
     TICKET_CREATED: TicketSummary,
     TICKET_UPDATED: TicketUpdated,
@@ -169,6 +227,10 @@ DATA_TYPES: dict[str, Any] = {
     TICKET_COUNTERS: TicketCounters,
     ERROR: ErrorData,
     PONG: PongData,
+    TICKET_ASSIGNED: TicketAssigned,
+    NOTE_CREATED: NoteData,
+    TICKET_PRIORITY_CHANGED: TicketPriorityChanged,
+    TICKET_REROUTED: TicketRerouted,
 }
 
 

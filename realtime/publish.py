@@ -79,3 +79,21 @@ def moderation_groups_for(jurisdiction_id: int | None) -> list[str]:
 def moderation_on_commit(message: dict[str, Any], *, jurisdiction_id: int | None = None) -> None:
     groups = moderation_groups_for(jurisdiction_id)
     transaction.on_commit(lambda: send_to_groups(groups, message))
+
+
+# --- Casework (staff only) ---------------------------------------------------------------------
+
+
+def ticket_staff_group(ticket_id: int) -> str:
+    """Staff of the ticket's jurisdiction on its socket: assignment, notes, priority."""
+    return f"ticket.{ticket_id}.staff"
+
+
+def staff_on_commit(message: dict[str, Any], *, jurisdiction_ids: Iterable[int]) -> None:
+    """After commit: the ticket's staff sockets and the agents' dashboards of each place. Only
+    the per-jurisdiction moderation group: the all-places one also holds trusted volunteers,
+    who are not staff."""
+    groups = [ticket_staff_group(message["ticket"])]
+    for jurisdiction_id in dict.fromkeys(jurisdiction_ids):
+        groups.append(moderation_groups_for(jurisdiction_id)[1])
+    transaction.on_commit(lambda: send_to_groups(groups, message))

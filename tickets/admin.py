@@ -25,6 +25,7 @@ from tickets.models import (
     ServiceQuestion,
     ServiceType,
     StatusChange,
+    Team,
     Ticket,
     TicketEvent,
 )
@@ -66,7 +67,10 @@ class ServiceQuestionInline(admin.TabularInline):
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "group", "jurisdiction", "active"]
+    # Casework defaults (priority, due within N hours) are edited on the type's page too.
+    list_display = [
+        "name", "code", "group", "jurisdiction", "default_priority", "default_due_hours", "active",
+    ]  # fmt: skip
     list_filter = ["active", "group", "jurisdiction"]
     list_editable = ["active"]
     search_fields = ["name", "code", "keywords"]
@@ -223,3 +227,14 @@ class IntegrationAdmin(admin.ModelAdmin):
             _issue_key(request, obj)
         else:
             super().save_model(request, obj, form, change)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Casework teams of a jurisdiction; tickets are assigned to them on the ticket page."""
+
+    list_display = ["name", "slug", "jurisdiction"]
+    list_filter = ["jurisdiction"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["members"]

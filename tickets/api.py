@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tickets import permissions, selectors, services
+from tickets.api_casework import CaseworkActions
 from tickets.errors import RateLimited, ServiceError
 from tickets.filters import TicketFilter
 from tickets.identity import actor_from_request
@@ -36,9 +37,9 @@ from tickets.serializers import (
     SimilarQuerySerializer,
     SimilarTicketsSerializer,
     TicketCreateSerializer,
-    TicketSerializer,
     TransitionSerializer,
 )
+from tickets.serializers_casework import CaseworkTicketSerializer
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -91,8 +92,14 @@ def _rendered(
 # --- Views -----------------------------------------------------------------------------------
 
 
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = TicketSerializer
+class TicketViewSet(
+    CaseworkActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    # Staff of a ticket's jurisdiction also read its casework fields (tickets/api_casework.py).
+    serializer_class = CaseworkTicketSerializer
     filterset_class = TicketFilter
     queryset = Ticket.objects.none()
 
@@ -111,10 +118,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if ticket is None:
             raise Http404
         return _rendered(
-            TicketSerializer, ticket, context=self.get_serializer_context(), status=status
+            CaseworkTicketSerializer, ticket, context=self.get_serializer_context(), status=status
         )
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    @extend_schema(request=TicketCreateSerializer, responses={201: CaseworkTicketSerializer})
     def create(self, request: Request) -> Response:
         data = _validated(TicketCreateSerializer, request.data)
         ticket = services.ticket_create(actor=actor_from_request(request), **data)
@@ -146,7 +153,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             CommentSerializer, [comment_for(c, moderator=moderator) for c in comments], many=True
         )
 
-    @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: CaseworkTicketSerializer})
     @action(detail=True, methods=["post"])
     def transitions(self, request: Request, pk: str | None = None) -> Response:
         ticket = self.get_object()

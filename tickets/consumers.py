@@ -36,7 +36,7 @@ from realtime.fastpath import Frame
 
 # The names themselves, not `seam.`: `push` runs per socket per event.
 from realtime.seam import BUFFER, CATCH_UP, DROP, SEND, decide
-from tickets import selectors
+from tickets import permissions, selectors
 from tickets.models import EmergencyEvent, Jurisdiction
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,9 @@ class TicketConsumer(BaseConsumer):
                 await self.leave_all()
                 await self.close(CLOSE_NOT_FOUND)
                 return
-            latest, counts = state
+            latest, counts, staff = state
+            if staff:  # casework (notes, assignment): staff of the ticket's jurisdiction only
+                await self.join(publish.ticket_staff_group(self.ticket_id))
             counters.ensure_flusher()
             await self.send_message(events.HELLO, counts, seq=latest)
             if since is None:
@@ -89,14 +91,15 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> tuple[int, Mapping[str, object]] | None:
+    def _state(self) -> tuple[int, Mapping[str, object], bool] | None:
         ticket = selectors.ticket_get(self.ticket_id)
         if ticket is None:
             return None
+        staff = permissions.can_do_casework(self.scope.get("user"), ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
-        return ticket.seq, counts
+        return ticket.seq, counts, staff
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""

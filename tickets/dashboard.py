@@ -1,5 +1,7 @@
 """The agents' dashboard: their jurisdictions' queue, KPIs and a 30-day chart (inline SVG drawn
-here, no chart library), live through the public area feed, with bulk acknowledge / close.
+here, no chart library), live through the public area feed and, for casework (assignment,
+notes, priority, reroutes), the agents' moderation socket; with bulk acknowledge / close /
+assign and the casework views "mine", "my team's" and "unassigned".
 
 Reads only; every change goes through `services.ticket_transition`, one ticket at a time, so
 permissions, events and notifications are exactly those of the ticket page."""
@@ -12,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -28,12 +31,13 @@ from django.views.decorators.http import require_POST
 from tickets import jurisdictions, permissions, services
 from tickets.errors import ServiceError
 from tickets.identity import actor_from_request
-from tickets.models import Jurisdiction, ServiceType, Ticket
+from tickets.models import Jurisdiction, ServiceType, Team, Ticket
 
 QUEUE_LIMIT = 200
 CHART_DAYS = 30
 KPI_DAYS = 90
 QUEUE_STATUSES = (Ticket.Status.OPEN, Ticket.Status.ACKNOWLEDGED)
+VIEWS = ("mine", "team", "unassigned")  # casework views of the queue
 
 
 def _check_agent(request: HttpRequest) -> None:
@@ -70,6 +74,7 @@ class Filters:
     service_code: str = ""
     status: str = ""
     jurisdiction: str = ""
+    view: str = ""
 
     def query(self) -> str:
         return urlencode({k: v for k, v in self.__dict__.items() if v})
@@ -82,20 +87,27 @@ def _filters(request: HttpRequest, scope: list[Jurisdiction]) -> Filters:
         service_code=request.GET.get("service_code", "")[:64],
         status=status if status in QUEUE_STATUSES else "",
         jurisdiction=slug if slug in {j.slug for j in scope} else "",
+        view=request.GET.get("view", "") if request.GET.get("view") in VIEWS else "",
     )
 
 
-def queue_queryset(scope_ids: list[int], filters: Filters) -> QuerySet[Ticket]:
+def queue_queryset(scope_ids: list[int], filters: Filters, user: Any = None) -> QuerySet[Ticket]:
     tickets = Ticket.objects.filter(jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES)
+    if filters.view == "mine":
+        tickets = tickets.filter(assignee_id=getattr(user, "pk", None))
+    elif filters.view == "team":
+        tickets = tickets.filter(team__members=user) if user is not None else tickets.none()
+    elif filters.view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True, team__isnull=True)
     if filters.status:
         tickets = tickets.filter(status=filters.status)
     if filters.service_code:
         tickets = tickets.filter(service_type__code=filters.service_code)
     if filters.jurisdiction:
         tickets = tickets.filter(jurisdiction__slug=filters.jurisdiction)
-    return tickets.select_related("service_type", "jurisdiction", "event").order_by(
-        "created_at", "id"
-    )
+    return tickets.select_related(
+        "service_type", "jurisdiction", "event", "assignee", "team"
+    ).order_by("created_at", "id")
 
 
 def _median(values: list[float]) -> float | None:
@@ -144,6 +156,9 @@ def kpis(scope_ids: list[int], *, now: datetime) -> dict[str, Any]:
         open=Count("id", filter=Q(status=Ticket.Status.OPEN)),
         acknowledged=Count("id", filter=Q(status=Ticket.Status.ACKNOWLEDGED)),
     )
+    overdue = Ticket.objects.filter(
+        jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES, due_at__lt=now
+    ).count()
     ack_median = _median(to_ack)
     close_median = _median(to_close)
     return {
@@ -153,6 +168,7 @@ def kpis(scope_ids: list[int], *, now: datetime) -> dict[str, Any]:
         "median_close": human_duration(close_median),
         "open": counts["open"],
         "acknowledged": counts["acknowledged"],
+        "overdue": overdue,
         "per_type": per_type,
         "days": KPI_DAYS,
     }
@@ -231,15 +247,35 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
     scope = list(_scope(request.user).order_by("name"))
     scope_ids = [j.pk for j in scope]
     filters = _filters(request, scope)
-    queue_all = queue_queryset(scope_ids, filters)
+    queue_all = queue_queryset(scope_ids, filters, request.user)
     queue = list(queue_all[:QUEUE_LIMIT])
+    now = timezone.now()
     return {
         "scope": scope,
         "scope_ids": scope_ids,
         "filters": filters,
         "queue": queue,
         "queue_total": queue_all.count() if len(queue) == QUEUE_LIMIT else len(queue),
-        "now": timezone.now(),
+        "now": now,
+        "overdue_ids": {t.pk for t in queue if services.is_overdue(t, now=now)},
+    }
+
+
+def assign_choices(scope: list[Jurisdiction]) -> dict[str, list[Any]]:
+    """Agents and teams a ticket of these jurisdictions may be given to (theirs and their
+    ancestors'); the write layer checks each ticket again."""
+    places: set[int] = set()
+    for jurisdiction in scope:
+        places.update(jurisdiction.ancestor_ids())
+    agents = (
+        get_user_model()
+        .objects.filter(Q(agent_of__in=places) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+    return {
+        "agents": list(agents),
+        "teams": list(Team.objects.filter(jurisdiction_id__in=places).order_by("name")),
     }
 
 
@@ -260,6 +296,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "service_types": service_types,
             "statuses": [(s, Ticket.Status(s).label) for s in QUEUE_STATUSES],
             "feeds": _feeds(request.user, context["scope"]),
+            "views": [
+                ("mine", _("My tickets")),
+                ("team", _("My team's")),
+                ("unassigned", _("Unassigned")),
+            ],
+            **assign_choices(context["scope"]),
         }
     )
     return render(request, "tickets/dashboard.html", context)
@@ -288,8 +330,8 @@ def dashboard_bulk(request: HttpRequest) -> HttpResponse:
     ):
         back = reverse("dashboard")
     action = request.POST.get("action", "")
-    if action not in ("acknowledge", "close"):
-        messages.error(request, _("Choose to acknowledge or to close."))
+    if action not in ("acknowledge", "close", "assign"):
+        messages.error(request, _("Choose to acknowledge, to close or to assign."))
         return HttpResponseRedirect(back, status=303)
     ids = []
     for raw in request.POST.getlist("tickets")[:QUEUE_LIMIT]:
@@ -303,22 +345,41 @@ def dashboard_bulk(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     note = request.POST.get("note", "")
     done, failures = [], []
+    assignee, team = assign_target(request.POST.get("assign_to", ""))
     for ticket_id in ids:
         try:
-            services.ticket_transition(actor=actor, ticket_id=ticket_id, action=action, note=note)
+            if action == "assign":
+                services.ticket_assign(
+                    actor=actor, ticket_id=ticket_id, assignee=assignee, team=team
+                )
+            else:
+                services.ticket_transition(
+                    actor=actor, ticket_id=ticket_id, action=action, note=note
+                )
         except ServiceError as exc:
             failures.append((ticket_id, exc.message))
         else:
             done.append(ticket_id)
     if done:
-        text = (
-            ngettext("%(n)s ticket acknowledged.", "%(n)s tickets acknowledged.", len(done))
-            if action == "acknowledge"
-            else ngettext("%(n)s ticket closed.", "%(n)s tickets closed.", len(done))
-        )
+        if action == "assign":
+            text = ngettext("%(n)s ticket assigned.", "%(n)s tickets assigned.", len(done))
+        elif action == "acknowledge":
+            text = ngettext("%(n)s ticket acknowledged.", "%(n)s tickets acknowledged.", len(done))
+        else:
+            text = ngettext("%(n)s ticket closed.", "%(n)s tickets closed.", len(done))
         messages.success(request, text % {"n": len(done)})
     for ticket_id, message in failures:
         messages.error(
             request, _("#%(id)s was not changed: %(reason)s") % {"id": ticket_id, "reason": message}
         )
     return HttpResponseRedirect(back, status=303)
+
+
+def assign_target(value: str) -> tuple[str | None, str | None]:
+    """The assign select's value: "user:<username>", "team:<slug>" or "" (nobody)."""
+    kind, _sep, name = value.partition(":")
+    if kind == "user" and name:
+        return name, None
+    if kind == "team" and name:
+        return None, name
+    return None, None

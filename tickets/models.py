@@ -18,6 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import geo, jurisdictions
 
+# Casework models live in their own module; re-exported so `tickets.models` names them all.
+from tickets.models_casework import CaseworkEvent as CaseworkEvent
+from tickets.models_casework import CaseworkNote as CaseworkNote
+from tickets.models_casework import Priority, Team
+
 
 class NeverDeletedQuerySet(models.QuerySet):
     """Civic history is never destroyed: bulk deletes are refused."""
@@ -98,6 +103,13 @@ class ServiceType(models.Model):
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Casework: what a new ticket of this type starts with (e.g. fallen tree: high, 4 h).
+    default_priority = models.CharField(
+        _("default priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    default_due_hours = models.PositiveIntegerField(
+        _("due within (hours)"), null=True, blank=True, help_text=_("Empty: no due date.")
+    )
 
     class Meta:
         ordering = ["group", "name"]
@@ -267,6 +279,17 @@ class Ticket(NeverDeleted):
     thanks = models.PositiveIntegerField(default=0)
     # Last durable event number of this ticket (allocated under a row lock).
     seq = models.PositiveIntegerField(default=0)
+    # Casework, for the staff of the jurisdiction only (tickets/services/casework.py).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

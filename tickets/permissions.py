@@ -102,3 +102,17 @@ def possible_actions(user: Any, identity_id: int | None, ticket: Ticket) -> list
     if can_acknowledge_or_close(user, ticket):
         return ["acknowledge", "close", "reopen"]
     return ["reopen"] if can_reopen(user, identity_id, ticket) else []
+
+
+# --- Casework ----------------------------------------------------------------------------------
+
+
+def can_do_casework(user: Any, ticket: Ticket) -> bool:
+    """Staff of the ticket's jurisdiction (its agents, those of its ancestors, admins) assign,
+    prioritise, edit and reroute it and read and write its internal notes."""
+    return is_agent_for(user, ticket.jurisdiction_id)
+
+
+def is_assignable(user: Any, ticket: Ticket) -> bool:
+    """An active account that is staff of the ticket's jurisdiction."""
+    return bool(getattr(user, "is_active", False)) and can_do_casework(user, ticket)

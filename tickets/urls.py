@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tickets import dashboard, embed, views
+from tickets.views.casework import ticket_casework
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +24,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Casework (staff of the ticket's jurisdiction): the ticket page's panel posts here.
+    path("tickets/<int:pk>/casework/", ticket_casework, name="ticket-casework"),
 ]

@@ -63,6 +63,7 @@
     };
   }
 
+  window.fixlineQueueRefresh = refresh; // casework.js: assignment, notes, priority, reroutes
   bindSelectAll();
   (live.getAttribute("data-feeds") || "").split(" ").filter(Boolean).forEach(function (path) {
     if (window.WebSocket) connect(path, 0);

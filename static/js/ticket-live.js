@@ -223,6 +223,8 @@
     ws.onmessage = function (ev) {
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      // Other scripts of the page (casework.js) see every message too.
+      document.dispatchEvent(new CustomEvent("fixline:message", { detail: msg }));
       if (msg.type === "hello") {
         opened = true;
         failures = 0;

@@ -52,7 +52,8 @@ def request_payload(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "service_notice": service_notice(ticket.jurisdiction),
         "requested_datetime": iso(ticket.created_at),
         "updated_datetime": iso(ticket.updated_at),
-        "expected_datetime": None,
+        # The due date staff set (or the type's default): when the city expects to be done.
+        "expected_datetime": iso(ticket.due_at) if ticket.due_at else None,
         "address": ticket.address,
         "address_id": None,
         "zipcode": None,

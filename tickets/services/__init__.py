@@ -11,6 +11,15 @@ hooks other apps register: `register_posting_policy`, `register_comment_listener
 `register_event_listener`) keep using `tickets.services`.
 """
 
+from tickets.services.casework import (
+    casework_defaults,
+    is_overdue,
+    note_create,
+    note_data,
+    notes_for,
+    ticket_assign,
+    ticket_edit,
+)
 from tickets.services.comments import (
     CommentListener,
     comment_create,
@@ -75,4 +84,11 @@ __all__ = [
     "ticket_update",
     "ticket_view",
     "validate_answers",
+    "casework_defaults",
+    "is_overdue",
+    "note_create",
+    "note_data",
+    "notes_for",
+    "ticket_assign",
+    "ticket_edit",
 ]

@@ -23,6 +23,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.public import ticket_summary
+from tickets.services.casework import casework_defaults
 from tickets.services.eventlog import _append_event, _lock_ticket
 from tickets.services.photos import _photos_save, photo_prepare
 from tickets.services.policy import _posting_decision, _rate_limit
@@ -123,6 +124,7 @@ def ticket_create(
             contact_phone=contact_phone,
             created_at=now,
             updated_at=now,
+            **casework_defaults(service_type, at=now),
         )
         ticket = _lock_ticket(ticket.pk)
         _photos_save(prepared_photos, ticket=ticket, uploader=identity)
