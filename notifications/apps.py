@@ -16,4 +16,5 @@ class NotificationsConfig(AppConfig):
         jobs.register(
             tasks.send_delivery, tasks.process_event, tasks.flush_batch, tasks.ask_is_it_fixed
         )
+        jobs.register(tasks.send_push)  # Web Push (notifications/push.py)
         services.register_event_listener(listeners.on_ticket_event)

@@ -43,3 +43,7 @@ def flush_batch(batch_id: int, *, run_after: datetime) -> None:
 
 def ask_is_it_fixed(ticket_id: int, close_seq: int, *, run_after: datetime) -> None:
     _enqueue("ask_is_it_fixed", ticket_id, close_seq, run_after=run_after)
+
+
+def send_push(delivery_id: int, *, run_after: datetime | None = None) -> None:
+    _enqueue("send_push", delivery_id, run_after=run_after)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from notifications import dispatch, mail
+from notifications import dispatch, mail, push
 
 
 @task()
@@ -28,3 +28,8 @@ def flush_batch(batch_id: int) -> None:
 @task()
 def ask_is_it_fixed(ticket_id: int, close_seq: int) -> None:
     dispatch.ask_is_it_fixed(ticket_id, close_seq)
+
+
+@task()
+def send_push(delivery_id: int) -> str:
+    return push.send(delivery_id)

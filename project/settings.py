@@ -464,6 +464,7 @@ FIXLINE_VAPID_SUBJECT = env_str("FIXLINE_VAPID_SUBJECT", "mailto:admin@fixline.i
 FIXLINE_PUSH_ALLOW_LOOPBACK_HTTP = env_bool("FIXLINE_PUSH_ALLOW_LOOPBACK_HTTP", False)
 FIXLINE_PUSH_MAX_ATTEMPTS = env_int("FIXLINE_PUSH_MAX_ATTEMPTS", 6)
 FIXLINE_PUSH_RETRY_BASE_SECONDS = env_int("FIXLINE_PUSH_RETRY_BASE_SECONDS", 15)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.push.context_processor")
 
 LOGGING = {
     "version": 1,
