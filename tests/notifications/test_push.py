@@ -394,17 +394,7 @@ def test_a_500_is_retried_with_back_off(
 def test_the_real_worker_pushes_to_a_follower_when_the_agent_closes(
     world: Any, make_ticket: Any, vapid: str, push_service: PushService, tmp_path: Path
 ) -> None:
-    key = _pem(VAPID_KEY)
-    ticket = make_ticket(title="Streetlight out")
-    client = APIClient()
-    client.get("/")  # an anonymous neighbour's browser, known by its cookie
-    browser = Browser(push_service.url + "/neighbour")
-    assert _subscribe(client, browser).status_code == 201
-    assert client.post(f"/api/v1/tickets/{ticket.pk}/follow/").status_code == 200
-    closed = _token_client(world["agent"]).post(
-        f"/api/v1/tickets/{ticket.pk}/transitions/", {"action": "close"}, format="json"
-    )
-    assert closed.status_code == 200
+    from django_tasks_db.models import DBTaskResult
 
     db = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -416,12 +406,19 @@ def test_the_real_worker_pushes_to_a_follower_when_the_agent_closes(
         **os.environ,
         "DATABASE_URL": url,
         "FIXLINE_VAR_DIR": str(tmp_path),
-        "FIXLINE_VAPID_PRIVATE_KEY": key,
+        "FIXLINE_VAPID_PRIVATE_KEY": _pem(VAPID_KEY),
         "FIXLINE_VAPID_SUBJECT": "mailto:ops@example.org",
         "FIXLINE_PUSH_ALLOW_LOOPBACK_HTTP": "true",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "DJANGO_SETTINGS_MODULE": "project.settings",
     }
-    started = time.monotonic()
+    env.pop("EMAIL_URL", None)
+    ticket = make_ticket(title="Streetlight out")
+    client = APIClient()
+    client.get("/")  # an anonymous neighbour's browser, known by its cookie
+    browser = Browser(push_service.url + "/neighbour")
+    assert _subscribe(client, browser).status_code == 201
+    assert client.post(f"/api/v1/tickets/{ticket.pk}/follow/").status_code == 200
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -439,6 +436,16 @@ def test_the_real_worker_pushes_to_a_follower_when_the_agent_closes(
         text=True,
     )
     try:
+        # The worker is up once it has done the ticket's own work (receipt, agents' mail).
+        deadline = time.monotonic() + 90
+        while DBTaskResult.objects.filter(status="READY").exists():
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.2)
+        started = time.monotonic()
+        closed = _token_client(world["agent"]).post(
+            f"/api/v1/tickets/{ticket.pk}/transitions/", {"action": "close"}, format="json"
+        )
+        assert closed.status_code == 200
         received = push_service.wait_for(1, timeout=60)
         elapsed = time.monotonic() - started
     finally:
@@ -448,6 +455,24 @@ def test_the_real_worker_pushes_to_a_follower_when_the_agent_closes(
     data = browser.read(received[0])
     assert data["title"] == f"#{ticket.pk} is now Closed"
     assert data["url"] == f"/tickets/{ticket.pk}/"
-    # Worker start-up included (Django, a database connection): generous on a busy machine.
-    assert elapsed < 30, elapsed
-    print(f"push received {elapsed:.1f}s after the worker started")
+    assert elapsed < 20, elapsed  # "within seconds", generous on a busy machine
+    print(f"push received {elapsed:.2f}s after the agent closed the ticket")
+
+
+def test_the_key_may_be_base64url_and_a_wrong_public_key_stops_start_up(settings: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    scalar = VAPID_KEY.private_numbers().private_value.to_bytes(32, "big")
+    settings.FIXLINE_VAPID_PRIVATE_KEY = _b64(scalar)
+    settings.FIXLINE_VAPID_PUBLIC_KEY = ""
+    from_raw = push.public_key()
+    settings.FIXLINE_VAPID_PRIVATE_KEY = _pem(VAPID_KEY)
+    assert push.public_key() == from_raw
+    settings.FIXLINE_VAPID_PUBLIC_KEY = from_raw
+    assert push.public_key() == from_raw
+    settings.FIXLINE_VAPID_PUBLIC_KEY = Browser("x").subscription_json()["keys"]["p256dh"]
+    with pytest.raises(ImproperlyConfigured, match="FIXLINE_VAPID_PUBLIC_KEY"):
+        push.public_key()
+    settings.FIXLINE_VAPID_PRIVATE_KEY = "not a key"
+    with pytest.raises(ImproperlyConfigured, match="FIXLINE_VAPID_PRIVATE_KEY"):
+        push.public_key()
