@@ -1,20 +1,24 @@
 """`/api/v1/notifications/`: the signed-in caller's in-app notifications (newest first, with
-the unread count) and marking them read."""
+the unread count) and marking them read. `/api/v1/push/subscriptions/`: Web Push."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications import inapp
+from notifications import inapp, push
 from notifications.models import Notification
+from tickets.identity import actor_from_request
 
 PAGE_MAX = 100
 
@@ -94,3 +98,71 @@ class MarkAllRead(APIView):
             ids = raw[:1000]
         changed = inapp.mark_read(request.user, ids)
         return Response({"marked": changed, "unread": inapp.unread_count(request.user.pk)})
+
+
+# --- Web Push subscriptions (notifications/push.py) -------------------------------------------
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+
+class PushSubscribeBody(serializers.Serializer):
+    """What the browser's `PushSubscription.toJSON()` gives."""
+
+    endpoint = serializers.CharField(max_length=push.ENDPOINT_MAX)
+    keys = PushKeysSerializer()
+
+
+class PushSubscribed(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class PushUnsubscribeBody(serializers.Serializer):
+    endpoint = serializers.CharField(max_length=push.ENDPOINT_MAX)
+
+
+def _push_input(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    if not push.enabled():
+        raise NotFound(_("Push notifications are not configured on this site."))
+    if not isinstance(data, dict):
+        raise ValidationError({"detail": "The body must be a JSON object."})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class PushSubscriptions(APIView):
+    """`/api/v1/push/subscriptions/`: this browser's Web Push subscription, tied to the
+    caller (an account, or the anonymous browser known by its cookie). 404 when push is off."""
+
+    @extend_schema(
+        operation_id="push_subscribe",
+        request=PushSubscribeBody,
+        responses={201: PushSubscribed},
+    )
+    def post(self, request: Request) -> Response:
+        data = _push_input(PushSubscribeBody, request.data)
+        actor = actor_from_request(request)
+        if not (actor.is_authenticated or actor.anon_token):
+            raise PermissionDenied(_("Push needs an account, or cookies allowed for this site."))
+        try:
+            row = push.subscribe(
+                actor=actor,
+                endpoint=data["endpoint"],
+                p256dh=data["keys"]["p256dh"],
+                auth=data["keys"]["auth"],
+                language=translation.get_language() or "",
+            )
+        except push.PushInputError as exc:
+            raise ValidationError({exc.field: [exc.message]}) from None
+        return Response({"id": row.pk}, status=201)
+
+    @extend_schema(
+        operation_id="push_unsubscribe", request=PushUnsubscribeBody, responses={204: None}
+    )
+    def delete(self, request: Request) -> Response:
+        data = _push_input(PushUnsubscribeBody, request.data)
+        push.unsubscribe(actor=actor_from_request(request), endpoint=data["endpoint"])
+        return Response(status=204)

@@ -21,5 +21,6 @@ class NotificationsConfig(AppConfig):
             tasks.ask_is_it_fixed,
             tasks.password_reset_mail,
         )
+        jobs.register(tasks.send_push)  # Web Push (notifications/push.py)
         services.register_event_listener(listeners.on_ticket_event)
         signed_up.connect(listeners.on_signed_up, dispatch_uid="notifications.verify")

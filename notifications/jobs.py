@@ -47,3 +47,7 @@ def ask_is_it_fixed(ticket_id: int, close_seq: int, *, run_after: datetime) -> N
 
 def password_reset_mail(email: str) -> None:
     _enqueue("password_reset_mail", email)
+
+
+def send_push(delivery_id: int, *, run_after: datetime | None = None) -> None:
+    _enqueue("send_push", delivery_id, run_after=run_after)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Identity, Jurisdiction, ServiceType, Ticket
+from tickets.models import Identity, Jurisdiction, ServiceType, Ticket, TicketEvent
 
 
 class NotificationPreference(models.Model):
@@ -266,3 +266,52 @@ class AddressVerification(models.Model):
 
     def __str__(self) -> str:
         return f"address verification {self.pk}"
+
+
+class PushSubscription(models.Model):
+    """A browser that accepted Web Push (docs/notifications.md), tied to the identity that
+    subscribed it: an account or an anonymous browser. One row per push endpoint (the
+    browser's own address at its push service); a 404 or 410 from there removes it."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.CharField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=60)
+    # The language of the page that subscribed: anonymous people have no preference.
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"push subscription {self.pk}"
+
+
+class PushDelivery(models.Model):
+    """One push of one ticket event to one subscription: unique, so a retried task or a
+    second run of the dispatch never pushes twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up")
+
+    subscription = models.ForeignKey(
+        PushSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, related_name="+")
+    # Why this person hears of it: "follow" (a ticket they follow) or "alert" (their area).
+    reason = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="push_once_per_event")
+        ]

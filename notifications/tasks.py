@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from notifications import dispatch, mail, verification
+from notifications import dispatch, mail, push, verification
 
 
 @task()
@@ -33,3 +33,7 @@ def ask_is_it_fixed(ticket_id: int, close_seq: int) -> None:
 @task()
 def password_reset_mail(email: str) -> int:
     return len(verification.send_password_reset(email))
+
+
+def send_push(delivery_id: int) -> str:
+    return push.send(delivery_id)

@@ -25,4 +25,5 @@ urlpatterns = [
     path("api/v1/notifications/", api.NotificationList.as_view(), name="api-list"),
     path("api/v1/notifications/read/", api.MarkAllRead.as_view(), name="api-read-all"),
     path("api/v1/notifications/<int:pk>/read/", api.MarkOneRead.as_view(), name="api-read"),
+    path("api/v1/push/subscriptions/", api.PushSubscriptions.as_view(), name="push-subscriptions"),
 ]

@@ -471,6 +471,26 @@ if env_str("FIXLINE_MEDIA_STORAGE") == "s3":
     AWS_DEFAULT_ACL = env_str("AWS_DEFAULT_ACL") or None
     AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
 
+# --- Storm-proof writes and Web Push (issue #16; docs/api.md, docs/notifications.md) -------
+# Idempotency-Key on every write (security/idempotency.py): after the identity middleware,
+# whose anonymous cookie identity (with the account and the address hash) scopes the keys.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("tickets.identity.IdentityMiddleware") + 1,
+    "security.idempotency.IdempotencyMiddleware",
+)
+# Web Push (VAPID): off unless a private key is set. The key is PEM or base64url (raw P-256
+# scalar); the public key is derived from it when not given. The subject is a mailto: or
+# https: URL the push services may contact.
+FIXLINE_VAPID_PRIVATE_KEY = env_str("FIXLINE_VAPID_PRIVATE_KEY")
+FIXLINE_VAPID_PUBLIC_KEY = env_str("FIXLINE_VAPID_PUBLIC_KEY")
+FIXLINE_VAPID_SUBJECT = env_str("FIXLINE_VAPID_SUBJECT", "mailto:admin@fixline.invalid")
+# Subscriptions must name an https:// push service; http:// on loopback only when this is on
+# (or DEBUG), for a local stand-in push service.
+FIXLINE_PUSH_ALLOW_LOOPBACK_HTTP = env_bool("FIXLINE_PUSH_ALLOW_LOOPBACK_HTTP", False)
+FIXLINE_PUSH_MAX_ATTEMPTS = env_int("FIXLINE_PUSH_MAX_ATTEMPTS", 6)
+FIXLINE_PUSH_RETRY_BASE_SECONDS = env_int("FIXLINE_PUSH_RETRY_BASE_SECONDS", 15)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.push.context_processor")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
