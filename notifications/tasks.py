@@ -35,5 +35,6 @@ def password_reset_mail(email: str) -> int:
     return len(verification.send_password_reset(email))
 
 
+@task()
 def send_push(delivery_id: int) -> str:
     return push.send(delivery_id)
