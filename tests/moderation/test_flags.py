@@ -6,7 +6,7 @@ from typing import Any
 
 from moderation.models import Flag
 from tests.conftest import client_for
-from tests.moderation.conftest import anon_client, comment_on
+from tests.moderation.conftest import anon_client, comment_on, with_standing
 from tickets.models import Comment, TicketEvent
 
 
@@ -85,6 +85,9 @@ def test_hidden_comment_cannot_be_flagged_by_the_public(
 def test_queue_most_urgent_first_and_actions_resolve(
     world: dict[str, Any], borough_ticket: Any
 ) -> None:
+    # Two citizens with standing, on one address: their flags count apart.
+    with_standing(world["owner"], borough_ticket)
+    with_standing(world["citizen"], borough_ticket)
     mild = comment_on(borough_ticket, "mild", user=world["outsider"])
     bad = comment_on(borough_ticket, "bad", user=world["outsider"])
     _flag(client_for(world["owner"]), mild)

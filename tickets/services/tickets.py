@@ -18,6 +18,7 @@ from tickets.identity import Actor
 from tickets.models import (
     EmergencyEvent,
     Follow,
+    Identity,
     ServiceType,
     StatusChange,
     Ticket,
@@ -26,6 +27,7 @@ from tickets.public import ticket_summary
 from tickets.services.eventlog import _append_event, _lock_ticket
 from tickets.services.photos import _photos_save, photo_prepare
 from tickets.services.policy import _posting_decision, _rate_limit
+from tickets.services.reactions import address_of
 from tickets.services.routing import route
 from tickets.services.validation import (
     ADDRESS_MAX,
@@ -127,7 +129,7 @@ def ticket_create(
         ticket = _lock_ticket(ticket.pk)
         _photos_save(prepared_photos, ticket=ticket, uploader=identity)
         if config.setting_bool("FOLLOWS_DEFAULT_FOR_REPORTER"):
-            Follow.objects.create(ticket=ticket, identity=identity)
+            Follow.objects.create(ticket=ticket, identity=identity, ip_hash=address_of(actor))
             Ticket.objects.filter(pk=ticket.pk).update(followers=1)
             ticket.followers = 1
         _append_event(ticket, events.TICKET_CREATED, ticket_summary(ticket), at=now, actor=identity)
@@ -210,13 +212,18 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
         ticket = _lock_ticket(ticket_id)
         identity = actor.identity()
         if action == "reopen":
+            # A cookie-less caller is known by its address, which neighbours share: it owns
+            # nothing it can act on later (item 13 of docs/security.md, round 2).
+            owner_id = identity.pk if identity.kind != Identity.Kind.NETWORK else None
             allowed = permissions.can_reopen(
-                actor.user, identity.pk, ticket
+                actor.user, owner_id, ticket
             ) or permissions.is_agent_for(actor.user, ticket.jurisdiction_id)
         else:
             allowed = permissions.can_acknowledge_or_close(actor.user, ticket)
         if not allowed:
             raise NotAllowed(_("You may not %(action)s this ticket.") % {"action": action})
+        # Sanctions refuse every write, a status change included (403 before 409).
+        _posting_decision(actor=actor, identity=identity, ticket=ticket, kind=action)
         if ticket.status not in sources:
             raise Conflict(
                 _("This ticket is %(status)s: “%(action)s” is not possible now.")
