@@ -122,6 +122,13 @@ class Actor:
         return Identity.Kind.NETWORK
 
     @property
+    def known_by_address(self) -> bool:
+        """A caller with neither account nor cookie: its identity is its address, which
+        neighbours share, so it owns nothing it can act on later (a reopen, a withdrawal).
+        An identity handed in explicitly (a mailed link's reporter) has no address here."""
+        return self.kind == Identity.Kind.NETWORK and bool(self.ip)
+
+    @property
     def ip_hash(self) -> str:
         return hash_ip(self.ip) if self.ip else ""
 

@@ -19,7 +19,7 @@ from realtime import events
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
-from tickets.models import EmergencyEvent, Identity, Ticket
+from tickets.models import EmergencyEvent, Ticket
 
 MESSAGE_MAX = 2000  # an offer's message, and a reviewer's note
 CONTACT_MAX = 300
@@ -184,10 +184,7 @@ def offer_withdraw(*, actor: Actor, offer_id: int, reason: str = "") -> Offer:
     """Its author withdraws a pending or accepted offer."""
     with transaction.atomic():
         offer = _lock_offer(offer_id)
-        identity = actor.identity()
-        # A cookie-less caller is known by its address, which neighbours share: it owns
-        # nothing it can act on later.
-        if offer.author_id != identity.pk or identity.kind == Identity.Kind.NETWORK:
+        if offer.author_id != actor.identity().pk or actor.known_by_address:
             raise NotAllowed(_("Only the person who offered can withdraw an offer."))
         if offer.status not in (Offer.Status.PENDING, Offer.Status.ACCEPTED):
             raise Conflict(_("This offer can no longer be withdrawn."))

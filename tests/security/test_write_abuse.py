@@ -350,3 +350,26 @@ def test_a_browser_still_reopens_its_own_anonymous_ticket(world: dict[str, Any])
     ticket = Ticket.objects.get(pk=created.json()["id"])
     _close(world, ticket)
     assert _api_write(browser, "reopen", ticket, Comment()).status_code == 200
+
+
+def test_a_mailed_link_still_lets_a_cookieless_reporter_reopen(world: dict[str, Any]) -> None:
+    """The "is it fixed?" mail hands in the reporter's identity (the link proves the
+    address): ownership is refused to callers known by their address, not to that link."""
+    reporter = APIClient(REMOTE_ADDR="192.0.2.58")
+    created = reporter.post(
+        f"{TICKETS}/",
+        {
+            "title": "Mailed",
+            "service_code": "snow",
+            **BOROUGH_POINT,
+        },
+        format="json",
+    )
+    ticket = Ticket.objects.get(pk=created.json()["id"])
+    _close(world, ticket)
+    from_the_link = identity_module.Actor(user=None, _identity=ticket.reporter)
+    services.ticket_transition(
+        actor=from_the_link, ticket_id=ticket.pk, action="reopen", note="Still there"
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN

@@ -18,7 +18,6 @@ from tickets.identity import Actor
 from tickets.models import (
     EmergencyEvent,
     Follow,
-    Identity,
     ServiceType,
     StatusChange,
     Ticket,
@@ -212,9 +211,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
         ticket = _lock_ticket(ticket_id)
         identity = actor.identity()
         if action == "reopen":
-            # A cookie-less caller is known by its address, which neighbours share: it owns
-            # nothing it can act on later (item 13 of docs/security.md, round 2).
-            owner_id = identity.pk if identity.kind != Identity.Kind.NETWORK else None
+            owner_id = None if actor.known_by_address else identity.pk
             allowed = permissions.can_reopen(
                 actor.user, owner_id, ticket
             ) or permissions.is_agent_for(actor.user, ticket.jurisdiction_id)
