@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from moderation.models import Sanction
 from tests.conftest import BOROUGH_POINT, actor_for, client_for
 from tests.moderation.conftest import anon_client, comment_on, with_standing
+from tests.realtime.test_browser import browser, open_ticket, server  # noqa: F401  (shared fixtures)
 from tickets import identity as identity_module
 from tickets import services
 from tickets.models import Comment, Ticket, Vote
@@ -161,16 +162,16 @@ def test_a_banned_account_cannot_write_through_the_api(
 def test_a_muted_anonymous_browser_cannot_vote_or_reopen_its_ticket(
     world: dict[str, Any],
 ) -> None:
-    browser = anon_client("muted-browser-token-01", ip="192.0.2.90")
-    created = browser.post(
+    visitor = anon_client("muted-browser-token-01", ip="192.0.2.90")
+    created = visitor.post(
         f"{TICKETS}/", {"title": "Mine", "service_code": "snow", **BOROUGH_POINT}, format="json"
     )
     ticket = Ticket.objects.get(pk=created.json()["id"])
     _sanction(world, ticket.reporter.public_key, "mute", minutes=60)
     _close(world, ticket)
-    reopen = _api_write(browser, "reopen", ticket, Comment())
+    reopen = _api_write(visitor, "reopen", ticket, Comment())
     assert reopen.status_code == 403 and "muted until" in reopen.json()["detail"]
-    assert browser.post(f"{TICKETS}/{ticket.pk}/vote/").status_code == 403
+    assert visitor.post(f"{TICKETS}/{ticket.pk}/vote/").status_code == 403
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CLOSED and ticket.votes == 0
 
@@ -186,9 +187,9 @@ def test_a_banned_account_cannot_use_the_page_buttons(
     world: dict[str, Any], banned: dict[str, Any], kind: str
 ) -> None:
     ticket = banned["ticket"]
-    browser = Client()
-    browser.force_login(world["outsider"])
-    page = browser.post(f"/tickets/{ticket.pk}/react/", {"kind": kind}, follow=True)
+    visitor = Client()
+    visitor.force_login(world["outsider"])
+    page = visitor.post(f"/tickets/{ticket.pk}/react/", {"kind": kind}, follow=True)
     assert page.status_code == 200
     assert "banned until" in page.content.decode()
     ticket.refresh_from_db()
@@ -199,9 +200,9 @@ def test_a_banned_account_cannot_reopen_from_the_page(
     world: dict[str, Any], banned: dict[str, Any]
 ) -> None:
     ticket = banned["ticket"]
-    browser = Client()
-    browser.force_login(world["outsider"])
-    page = browser.post(
+    visitor = Client()
+    visitor.force_login(world["outsider"])
+    page = visitor.post(
         f"/tickets/{ticket.pk}/transition/",
         {"action": "reopen", "note": "Reopened by a banned troll"},
         follow=True,
@@ -343,13 +344,13 @@ def test_cookieless_neighbours_cannot_withdraw_each_others_offers(
 
 
 def test_a_browser_still_reopens_its_own_anonymous_ticket(world: dict[str, Any]) -> None:
-    browser = anon_client("owner-cookie-0000001", ip="192.0.2.57")
-    created = browser.post(
+    visitor = anon_client("owner-cookie-0000001", ip="192.0.2.57")
+    created = visitor.post(
         f"{TICKETS}/", {"title": "Mine", "service_code": "snow", **BOROUGH_POINT}, format="json"
     )
     ticket = Ticket.objects.get(pk=created.json()["id"])
     _close(world, ticket)
-    assert _api_write(browser, "reopen", ticket, Comment()).status_code == 200
+    assert _api_write(visitor, "reopen", ticket, Comment()).status_code == 200
 
 
 def test_a_mailed_link_still_lets_a_cookieless_reporter_reopen(world: dict[str, Any]) -> None:
@@ -373,3 +374,65 @@ def test_a_mailed_link_still_lets_a_cookieless_reporter_reopen(world: dict[str, 
     )
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
+
+
+# --- The page, in a real browser ---------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.processes
+def test_a_banned_citizen_is_told_why_on_the_page(server: Any, browser: Any) -> None:  # noqa: F811
+    """A banned citizen presses "Me too" and "Reopen" on a closed ticket: nothing changes,
+    and the page says they are banned and until when."""
+    from playwright.sync_api import expect
+
+    from tests.realtime.processes import http, token
+
+    ticket_id = open_ticket(server)
+    citizen = token(server.url, "citizen", "demo-citizen")
+    status, comment = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket_id}/comments/",
+        {"body": "Before the ban"},
+        {"Authorization": f"Token {citizen}"},
+    )
+    assert status == 201, comment
+    volunteer = {"Authorization": f"Token {token(server.url, 'volunteer', 'demo-volunteer')}"}
+    status, listed = http(
+        "GET", f"{server.url}/api/v1/tickets/{ticket_id}/comments/", None, volunteer
+    )
+    author_key = next(c["author_key"] for c in listed if c["id"] == comment["id"])
+    status, ban = http(
+        "POST",
+        f"{server.url}/api/v1/moderation/sanctions/",
+        {"author_key": author_key, "kind": "ban", "reason": "trolling", "minutes": 120},
+        volunteer,
+    )
+    assert status == 201, ban
+    agent = {"Authorization": f"Token {token(server.url, 'agent', 'demo-agent')}"}
+    status, closed = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket_id}/transitions/",
+        {"action": "close", "note": "Fixed."},
+        agent,
+    )
+    assert status == 200, closed
+    votes_before = closed["votes"]
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", "citizen")
+    page.fill("input[name=password]", "demo-citizen")
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"{server.url}/tickets/{ticket_id}/")
+    page.get_by_test_id("vote-button").click()
+    expect(page.locator(".messages")).to_contain_text("banned until", timeout=5000)
+    expect(page.get_by_test_id("vote-count")).to_have_text(str(votes_before))
+    page.fill("#note-reopen", "Reopened by a banned troll")
+    page.get_by_test_id("transition-reopen").click()
+    expect(page.locator(".messages")).to_contain_text("banned until", timeout=5000)
+    status, after = http("GET", f"{server.url}/api/v1/tickets/{ticket_id}/")
+    assert after["status"] == "closed" and after["votes"] == votes_before
+    context.close()
