@@ -28,9 +28,9 @@ SANCTION_MAX_MINUTES = 10 * 365 * 24 * 60
 def posting_policy(
     *, actor: Actor, identity: Identity, ticket: Ticket | None, kind: str
 ) -> ticket_services.PostingDecision | None:
-    """Called before every write (tickets, comments, reopening, votes, thanks, follows,
-    offers, flags). Mutes and bans refuse, saying until when; a shadow-ban shows new comments to their author only; a
-    rate-limit override adds a tighter limit on top of the defaults."""
+    """Called before every write (tickets, comments, status changes, votes, thanks, follows,
+    offers, flags). Mutes and bans refuse, saying until when; a shadow-ban shows new comments
+    to their author only; a rate-limit override adds a tighter limit on top of the defaults."""
     sanctions = selectors.active_sanctions(identity=identity, actor=actor)
     if not sanctions:
         return None
