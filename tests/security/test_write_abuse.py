@@ -381,6 +381,7 @@ def test_a_mailed_link_still_lets_a_cookieless_reporter_reopen(world: dict[str, 
 
 @pytest.mark.browser
 @pytest.mark.processes
+@pytest.mark.timeout(240)  # a fresh demo site is migrated and seeded first
 def test_a_banned_citizen_is_told_why_on_the_page(server: Any, browser: Any) -> None:  # noqa: F811
     """A banned citizen presses "Me too" and "Reopen" on a closed ticket: nothing changes,
     and the page says they are banned and until when."""
