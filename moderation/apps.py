@@ -9,11 +9,14 @@ class ModerationConfig(AppConfig):
         # Sanctions apply to every way of posting, without `tickets` importing `moderation`.
         # Imported here, not at the top: services import models, which the app registry only
         # allows once every app is loaded (that is, in ready()).
-        from moderation import services
+        from moderation import selectors, services
+        from moderation.services import casework_audit
+        from tickets import identity
         from tickets import services as ticket_services
 
         ticket_services.register_posting_policy(services.posting_policy)
         ticket_services.register_comment_listener(services.on_comment_created)
-        from moderation.services import casework_audit  # casework: reroutes are audited
-
+        # Casework: reroutes are audited.
         ticket_services.register_event_listener(casework_audit.on_ticket_event)
+        # Salts that active address sanctions need survive the daily rotation.
+        identity.register_salt_keeper(selectors.salt_days_in_use)

@@ -66,6 +66,8 @@ class Sanction(models.Model):
 
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="sanctions")
     ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The day of the salt `ip_hash` was made with: that salt is kept while this is active.
+    ip_salt_day = models.DateField(null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reason = models.TextField(_("reason"), max_length=1000)
     starts_at = models.DateTimeField(default=timezone.now)

@@ -4,6 +4,7 @@ may see them, the audit log."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from moderation import feed, permissions
 from moderation.models import AuditEntry, Flag, Offer, Sanction
 from realtime.events import iso
 from tickets import permissions as base
-from tickets.identity import Actor
+from tickets.identity import Actor, sanction_ip_hashes
 from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
 
@@ -24,21 +25,54 @@ def moderation_settings() -> dict[str, Any]:
     is their one definition."""
     fixline: dict[str, Any] = settings.FIXLINE  # a plain dict of mixed values
     configured = fixline["MODERATION"]
+    standing = configured.get("STANDING", {})
     return {
         "FLAG_WEIGHTS": dict(configured["FLAG_WEIGHTS"]),
         "HIDE_THRESHOLD": float(configured["HIDE_THRESHOLD"]),
+        "STANDING_MIN_ACCOUNT_DAYS": int(standing.get("MIN_ACCOUNT_DAYS", 7)),
+        "STANDING_MIN_HISTORY_HOURS": int(standing.get("MIN_HISTORY_HOURS", 24)),
     }
 
 
+def has_standing(user: Any) -> bool:
+    """The one definition of an account with standing, whose flag counts on its own: old
+    enough (FIXLINE["MODERATION"]["STANDING"]["MIN_ACCOUNT_DAYS"]) and with a history (a
+    visible comment or a ticket older than MIN_HISTORY_HOURS). Staff always have it. Accounts
+    without it flag like anonymous people: their flags merge by address. (When accounts get
+    a verified e-mail flag, require it here too.)"""
+    if not base.is_account(user):
+        return False
+    if base.is_moderator(user):
+        return True
+    conf = moderation_settings()
+    now = timezone.now()
+    if user.date_joined > now - timedelta(days=conf["STANDING_MIN_ACCOUNT_DAYS"]):
+        return False
+    settled = now - timedelta(hours=conf["STANDING_MIN_HISTORY_HOURS"])
+    identity = Identity.objects.filter(user=user).first()
+    if identity is None:
+        return False
+    return (
+        Ticket.objects.filter(reporter=identity, created_at__lte=settled).exists()
+        or Comment.objects.filter(
+            author=identity,
+            created_at__lte=settled,
+            visibility=Comment.Visibility.VISIBLE,
+            shadow=False,
+        ).exists()
+    )
+
+
 def score_of(flags: list[Flag]) -> float:
-    """Sum of open flag weights. Flags from people without an account that came from one
-    address (same daily-salted hash) count once: clearing cookies does not multiply a flag."""
+    """Sum of open flag weights. Flags that carry an address (people without an account, and
+    accounts without standing: `has_standing`) count once per address (same daily-salted
+    hash, the highest weight): clearing cookies or opening accounts does not multiply a flag."""
     total = 0.0
     by_address: dict[str, float] = defaultdict(float)
     for flag in flags:
         if flag.resolution != Flag.Resolution.OPEN:
             continue
-        if flag.ip_hash and flag.identity.kind != Identity.Kind.ACCOUNT:
+        if flag.ip_hash:
             by_address[flag.ip_hash] = max(by_address[flag.ip_hash], flag.weight)
         else:
             total += flag.weight
@@ -61,20 +95,36 @@ def comment_score(comment_id: int) -> float:
 def active_sanctions(*, identity: Identity, actor: Actor | None = None) -> list[Sanction]:
     """Sanctions in force on this identity and, for someone without an account, on the
     address their request comes from. An account is never caught by an address match."""
-    now = timezone.now()
     match = Q(identity=identity)
     if identity.kind != Identity.Kind.ACCOUNT and not (actor and actor.is_authenticated):
         hashes = {identity.last_ip_hash}
         if actor is not None and actor.ip:
-            hashes.add(actor.ip_hash)
+            # Today's hash and the ones under older salts kept for sanctions: an address ban
+            # outlives the daily salt rotation.
+            hashes |= sanction_ip_hashes(actor.ip)
         hashes.discard("")
         if hashes:
             match |= Q(ip_hash__in=hashes)
-    return list(
-        Sanction.objects.filter(match, revoked_at__isnull=True, starts_at__lte=now)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .order_by("created_at", "id")
+    return list(_in_force(Sanction.objects.filter(match)).order_by("created_at", "id"))
+
+
+def _in_force(sanctions: QuerySet[Sanction]) -> QuerySet[Sanction]:
+    now = timezone.now()
+    return sanctions.filter(revoked_at__isnull=True, starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
     )
+
+
+def salt_days_in_use() -> set[date]:
+    """Salt keeper (registered with `tickets.identity`): the days whose salts active address
+    sanctions were keyed with, kept through the daily rotation until the sanction ends."""
+    days = (
+        _in_force(Sanction.objects.exclude(ip_hash=""))
+        .exclude(ip_salt_day__isnull=True)
+        .values_list("ip_salt_day", flat=True)
+        .distinct()
+    )
+    return {day for day in days if day is not None}
 
 
 def identity_by_key(author_key: str) -> Identity | None:

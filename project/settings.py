@@ -393,6 +393,18 @@ FIXLINE: dict[str, Any] = {
     },
 }
 
+# --- Write-side abuse (docs/security.md, "Round 2: write-side abuse") -----------------------
+# Votes, thanks and follows share one rate-limit scope (an address without accounts gets five
+# times the anonymous limit); account standing decides whether a citizen's flag counts alone.
+FIXLINE["RATE_LIMITS"]["anonymous"]["reaction"] = (30, 60)
+FIXLINE["RATE_LIMITS"]["integration"]["reaction"] = (60, 60)
+FIXLINE["RATE_LIMITS"]["citizen"]["reaction"] = (60, 60)
+FIXLINE["MODERATION"]["STANDING"] = {
+    # An account has standing once it is this old and has something public older than a day.
+    "MIN_ACCOUNT_DAYS": env_int("FIXLINE_STANDING_MIN_ACCOUNT_DAYS", 7),
+    "MIN_HISTORY_HOURS": 24,
+}
+
 # --- Notifications and background work (docs/notifications.md) ----------------------------
 # Durable tasks live in the database; `manage.py db_worker` runs them (`make run` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

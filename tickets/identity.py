@@ -24,6 +24,19 @@ from tickets.models import Identity, IpSalt
 COOKIE_SALT = "fixline.anon"
 DISPLAY_NAME_MAX = 80  # Ticket.display_name and Comment.display_name
 _salt_cache: dict[date, str] = {}
+_kept_cache: dict[date, list[str]] = {}
+
+# Sanctions keyed by an address hash must outlive the day's salt (a ban lasts its full term):
+# moderation registers a keeper naming the salt days its active sanctions still need, and
+# those salts (only those) survive the daily rotation. Hashes from other days can no longer
+# be recomputed from an address once their salt is gone.
+SaltKeeper = Callable[[], set[date]]
+_salt_keepers: list[SaltKeeper] = []
+
+
+def register_salt_keeper(keeper: SaltKeeper) -> None:
+    if keeper not in _salt_keepers:
+        _salt_keepers.append(keeper)
 
 
 def todays_salt() -> str:
@@ -34,15 +47,44 @@ def todays_salt() -> str:
     salt_row, _created = IpSalt.objects.get_or_create(
         day=today, defaults={"salt": secrets.token_hex(32)}
     )
-    # Yesterday's hashes can no longer be recomputed from an address once its salt is gone.
-    IpSalt.objects.filter(day__lt=today).delete()
+    kept: set[date] = set()
+    for keeper in _salt_keepers:
+        kept |= keeper()
+    IpSalt.objects.filter(day__lt=today).exclude(day__in=kept).delete()
     _salt_cache.clear()
+    _kept_cache.clear()
     _salt_cache[today] = salt_row.salt
     return salt_row.salt
 
 
+def _kept_salts() -> list[str]:
+    """Older salts still kept for sanctions; fixed for the day once today's rotation ran."""
+    today = timezone.now().date()
+    todays_salt()
+    if today not in _kept_cache:
+        _kept_cache[today] = list(
+            IpSalt.objects.filter(day__lt=today).order_by("day").values_list("salt", flat=True)
+        )
+    return _kept_cache[today]
+
+
+def _hmac(salt: str, ip: str) -> str:
+    return hmac.new(salt.encode(), ip.encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def hash_ip(ip: str) -> str:
-    return hmac.new(todays_salt().encode(), ip.encode(), hashlib.sha256).hexdigest()[:40]
+    return _hmac(todays_salt(), ip)
+
+
+def sanction_ip_hashes(ip: str) -> set[str]:
+    """The address's hash under today's salt and under every salt kept for sanctions: what an
+    address sanction may have been keyed with."""
+    return {hash_ip(ip), *(_hmac(salt, ip) for salt in _kept_salts())}
+
+
+def salt_day() -> date:
+    """The day of the salt `hash_ip` uses now."""
+    return timezone.now().date()
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -78,6 +120,13 @@ class Actor:
         if self.anon_token:
             return Identity.Kind.ANONYMOUS
         return Identity.Kind.NETWORK
+
+    @property
+    def known_by_address(self) -> bool:
+        """A caller with neither account nor cookie: its identity is its address, which
+        neighbours share, so it owns nothing it can act on later (a reopen, a withdrawal).
+        An identity handed in explicitly (a mailed link's reporter) has no address here."""
+        return self.kind == Identity.Kind.NETWORK and bool(self.ip)
 
     @property
     def ip_hash(self) -> str:

@@ -399,6 +399,8 @@ class Reaction(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="%(class)s_set")
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="%(class)s_set")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Reactions without an account from one (daily-salted) address count once per ticket.
+    ip_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         abstract = True

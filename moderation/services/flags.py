@@ -9,11 +9,12 @@ from moderation import feed, permissions, selectors
 from moderation.models import Flag, Sanction
 from moderation.services import audit
 from moderation.services._common import FLAGGED, comment_snapshot, lock_comment, rate_limit
+from moderation.services.sanctions import posting_policy
 from tickets import permissions as base
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotFound
 from tickets.identity import Actor
-from tickets.models import Comment, Identity
+from tickets.models import Comment, Identity, Ticket
 
 
 def _flag_weight(actor: Actor, identity: Identity) -> float:
@@ -28,9 +29,23 @@ def _flag_weight(actor: Actor, identity: Identity) -> float:
         return float(weights["agent"])
     if base.is_trusted_volunteer(user):
         return float(weights["trusted"])
-    if actor.is_authenticated:
+    if actor.is_authenticated and selectors.has_standing(user):
         return float(weights["citizen"])
     return float(weights["anonymous"])
+
+
+def _flag_address(actor: Actor) -> str:
+    """The address a flag merges by: everyone's but staff's and accounts with standing."""
+    return "" if selectors.has_standing(actor.user) else actor.ip_hash
+
+
+def _never_auto_hidden(comment: Comment, ticket: Ticket) -> bool:
+    """Official replies (by the jurisdiction's agents and admins) go to the queue instead:
+    flags alone never silence the city's answer."""
+    author = comment.author.user
+    return comment.official or (
+        author is not None and base.is_agent_for(author, ticket.jurisdiction_id)
+    )
 
 
 FLAG_REASONS = tuple(v for v in Flag.Reason.values if v)
@@ -53,6 +68,8 @@ def flag_create(
         public = comment.visibility == Comment.Visibility.VISIBLE and not comment.shadow
         if not public and not permissions.is_moderator(actor.user):
             raise NotFound(_("No such comment."))
+        # Sanctions refuse flags too (403 before the 409 of a second flag).
+        posting_policy(actor=actor, identity=identity, ticket=ticket, kind="flag")
         if Flag.objects.filter(comment=comment, identity=identity).exists():
             raise Conflict(_("You have already flagged this comment."))
         rate_limit(actor, "flag")
@@ -64,14 +81,14 @@ def flag_create(
                     reason=reason,
                     details=details,
                     weight=_flag_weight(actor, identity),
-                    ip_hash="" if actor.is_authenticated else actor.ip_hash,
+                    ip_hash=_flag_address(actor),
                 )
         except IntegrityError:
             raise Conflict(_("You have already flagged this comment.")) from None
         conf = selectors.moderation_settings()
         score = selectors.comment_score(comment.pk)
         hidden = False
-        if public and score >= conf["HIDE_THRESHOLD"]:
+        if public and score >= conf["HIDE_THRESHOLD"] and not _never_auto_hidden(comment, ticket):
             before = comment_snapshot(comment)
             comment = ticket_services.comment_set_visibility(
                 comment_id=comment.pk, visibility=Comment.Visibility.HIDDEN, reason=FLAGGED

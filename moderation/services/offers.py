@@ -184,7 +184,7 @@ def offer_withdraw(*, actor: Actor, offer_id: int, reason: str = "") -> Offer:
     """Its author withdraws a pending or accepted offer."""
     with transaction.atomic():
         offer = _lock_offer(offer_id)
-        if offer.author_id != actor.identity().pk:
+        if offer.author_id != actor.identity().pk or actor.known_by_address:
             raise NotAllowed(_("Only the person who offered can withdraw an offer."))
         if offer.status not in (Offer.Status.PENDING, Offer.Status.ACCEPTED):
             raise Conflict(_("This offer can no longer be withdrawn."))

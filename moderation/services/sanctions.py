@@ -3,7 +3,7 @@ enforces them on every way of posting (registered in AppConfig.ready)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,22 +28,16 @@ SANCTION_MAX_MINUTES = 10 * 365 * 24 * 60
 def posting_policy(
     *, actor: Actor, identity: Identity, ticket: Ticket | None, kind: str
 ) -> ticket_services.PostingDecision | None:
-    """Mutes and bans refuse; a shadow-ban shows new comments to their author only; a
-    rate-limit override adds a tighter limit on top of the defaults."""
+    """Called before every write (tickets, comments, status changes, votes, thanks, follows,
+    offers, flags). Mutes and bans refuse, saying until when; a shadow-ban shows new comments
+    to their author only; a rate-limit override adds a tighter limit on top of the defaults."""
     sanctions = selectors.active_sanctions(identity=identity, actor=actor)
     if not sanctions:
         return None
     decision = None
     for sanction in sanctions:
-        if sanction.kind == Sanction.Kind.BAN:
-            raise NotAllowed(_("You have been banned from posting. You can still read."))
-        if sanction.kind == Sanction.Kind.MUTE:
-            until = timezone.localtime(sanction.ends_at) if sanction.ends_at else None
-            raise NotAllowed(
-                _("You are muted until %(until)s.") % {"until": f"{until:%Y-%m-%d %H:%M %Z}"}
-                if until
-                else _("You are muted.")
-            )
+        if sanction.kind in (Sanction.Kind.BAN, Sanction.Kind.MUTE):
+            raise NotAllowed(refusal_message(sanction))
     for sanction in sanctions:
         if sanction.kind == Sanction.Kind.SHADOWBAN and kind in ("comment", "offer"):
             decision = ticket_services.PostingDecision(shadow=True)
@@ -55,6 +49,22 @@ def posting_policy(
                 window=sanction.limit_seconds or 60,
             )
     return decision
+
+
+def refusal_message(sanction: Sanction) -> str:
+    """Why a write is refused and until when (every write: post, vote, follow, flag…)."""
+    if sanction.ends_at is None:
+        if sanction.kind == Sanction.Kind.MUTE:
+            return _("You are muted: you can still read, but not post, react or flag.")
+        return _("You have been banned: you can still read, but not post, react or flag.")
+    until = f"{timezone.localtime(sanction.ends_at):%Y-%m-%d %H:%M %Z}"
+    if sanction.kind == Sanction.Kind.MUTE:
+        return _(
+            "You are muted until %(until)s: you can still read, but not post, react or flag."
+        ) % {"until": until}
+    return _(
+        "You have been banned until %(until)s: you can still read, but not post, react or flag."
+    ) % {"until": until}
 
 
 KIND_MESSAGE = gettext_noop("Kind must be mute, ban, shadowban or rate_limit.")
@@ -98,6 +108,9 @@ def sanction_create(
         sanction = Sanction.objects.create(
             identity=target,
             ip_hash="" if target.kind == Identity.Kind.ACCOUNT else target.last_ip_hash,
+            # last_ip_hash is rewritten (with last_seen_at) whenever it changes, so the day
+            # the identity was last seen is the day of the salt its hash was made with.
+            ip_salt_day=None if target.kind == Identity.Kind.ACCOUNT else _salt_day(target),
             kind=kind,
             reason=reason,
             starts_at=now,
@@ -116,6 +129,11 @@ def sanction_create(
             after=_sanction_snapshot(sanction),
         )
     return sanction
+
+
+def _salt_day(target: Identity) -> date:
+    # Salt days are UTC dates (tickets.identity.todays_salt uses timezone.now().date()).
+    return target.last_seen_at.astimezone(UTC).date()
 
 
 def _sanction_snapshot(sanction: Sanction) -> dict[str, Any]:

@@ -50,3 +50,18 @@ def city_ticket(make_ticket: Any) -> Ticket:
 
 def comment_on(ticket: Ticket, body: str = "A comment", **actor: Any) -> Comment:
     return services.comment_create(actor=actor_for(**actor), ticket_id=ticket.pk, body=body)
+
+
+def with_standing(user: Any, ticket: Ticket) -> Any:
+    """Make `user` an account with standing (moderation.selectors.has_standing): a month old,
+    with a visible comment from two days ago. Its flags then count on their own."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=30)
+    type(user).objects.filter(pk=user.pk).update(date_joined=long_ago)
+    user.date_joined = long_ago
+    old = comment_on(ticket, "an earlier, settled comment", user=user)
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    return user

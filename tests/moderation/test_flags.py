@@ -6,7 +6,7 @@ from typing import Any
 
 from moderation.models import Flag
 from tests.conftest import client_for
-from tests.moderation.conftest import anon_client, comment_on
+from tests.moderation.conftest import anon_client, comment_on, with_standing
 from tickets.models import Comment, TicketEvent
 
 
@@ -85,6 +85,9 @@ def test_hidden_comment_cannot_be_flagged_by_the_public(
 def test_queue_most_urgent_first_and_actions_resolve(
     world: dict[str, Any], borough_ticket: Any
 ) -> None:
+    # Two citizens with standing, on one address: their flags count apart.
+    with_standing(world["owner"], borough_ticket)
+    with_standing(world["citizen"], borough_ticket)
     mild = comment_on(borough_ticket, "mild", user=world["outsider"])
     bad = comment_on(borough_ticket, "bad", user=world["outsider"])
     _flag(client_for(world["owner"]), mild)
@@ -137,3 +140,24 @@ def test_second_identical_action_is_a_conflict(world: dict[str, Any], borough_ti
     assert client_for(world["volunteer"]).post(url, {"reason": "b"}).status_code == 409
     hidden = TicketEvent.objects.filter(ticket=borough_ticket, type="comment.hidden")
     assert hidden.count() == 1
+
+
+def test_standing_needs_age_and_a_settled_history(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from moderation.selectors import has_standing
+
+    user = world["citizen"]
+    assert not has_standing(user)  # new
+    type(user).objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=30))
+    user.refresh_from_db()
+    assert not has_standing(user)  # old, but nothing public yet
+    fresh = comment_on(borough_ticket, "just now", user=user)
+    assert not has_standing(user)  # a comment from a minute ago is no history
+    Comment.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert has_standing(user)
+    assert has_standing(world["agent"]) and not has_standing(None)

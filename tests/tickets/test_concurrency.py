@@ -65,7 +65,7 @@ def test_concurrent_reactions_count_each_person_once(
         try:
             for _ in range(2):  # the same person twice
                 services.ticket_react(
-                    actor=actor_for(anon=f"voting-neighbour-{i:04d}"),
+                    actor=actor_for(anon=f"voting-neighbour-{i:04d}", ip=f"198.51.100.{i + 10}"),
                     ticket_id=ticket.pk,
                     kind="vote",
                 )
@@ -82,3 +82,32 @@ def test_concurrent_reactions_count_each_person_once(
     assert not errors, errors
     ticket.refresh_from_db()
     assert ticket.votes == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_fresh_cookies_on_one_address_count_once(
+    world: dict[str, Any], make_ticket: Any
+) -> None:
+    ticket = make_ticket()
+    errors: list[BaseException] = []
+
+    def vote(i: int) -> None:
+        try:
+            services.ticket_react(
+                actor=actor_for(anon=f"stuffing-cookie-{i:04d}", ip="198.51.100.66"),
+                ticket_id=ticket.pk,
+                kind="vote",
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    ticket.refresh_from_db()
+    assert ticket.votes == 1

@@ -27,6 +27,7 @@ from tickets.services.casework import casework_defaults
 from tickets.services.eventlog import _append_event, _lock_ticket
 from tickets.services.photos import _photos_save, photo_prepare
 from tickets.services.policy import _posting_decision, _rate_limit
+from tickets.services.reactions import address_of
 from tickets.services.routing import route
 from tickets.services.validation import (
     ADDRESS_MAX,
@@ -129,7 +130,7 @@ def ticket_create(
         ticket = _lock_ticket(ticket.pk)
         _photos_save(prepared_photos, ticket=ticket, uploader=identity)
         if config.setting_bool("FOLLOWS_DEFAULT_FOR_REPORTER"):
-            Follow.objects.create(ticket=ticket, identity=identity)
+            Follow.objects.create(ticket=ticket, identity=identity, ip_hash=address_of(actor))
             Ticket.objects.filter(pk=ticket.pk).update(followers=1)
             ticket.followers = 1
         _append_event(ticket, events.TICKET_CREATED, ticket_summary(ticket), at=now, actor=identity)
@@ -212,13 +213,16 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
         ticket = _lock_ticket(ticket_id)
         identity = actor.identity()
         if action == "reopen":
+            owner_id = None if actor.known_by_address else identity.pk
             allowed = permissions.can_reopen(
-                actor.user, identity.pk, ticket
+                actor.user, owner_id, ticket
             ) or permissions.is_agent_for(actor.user, ticket.jurisdiction_id)
         else:
             allowed = permissions.can_acknowledge_or_close(actor.user, ticket)
         if not allowed:
             raise NotAllowed(_("You may not %(action)s this ticket.") % {"action": action})
+        # Sanctions refuse every write, a status change included (403 before 409).
+        _posting_decision(actor=actor, identity=identity, ticket=ticket, kind=action)
         if ticket.status not in sources:
             raise Conflict(
                 _("This ticket is %(status)s: “%(action)s” is not possible now.")
