@@ -4,7 +4,7 @@
  * - The app shell (styles, scripts, icons, the report form, the offline page) is kept at
  *   install; static files are hashed, so they are served from the cache first.
  * - Pages are network first (4 s), then the copy kept when the person last opened them (the
- *   20 most recent). A copy served from the cache is marked <html data-offline-copy>, so the
+ *   20 most recent; the JavaScript catalogue too). A copy served from the cache is marked <html data-offline-copy>, so the
  *   page says "offline, as of 18:02".
  * - Writes are never cached: the page's outbox (static/js/outbox.js) keeps them in IndexedDB;
  *   Background Sync ("fixline-outbox") sends them from here when the network is back, even
@@ -96,7 +96,8 @@ routing.registerRoute(
 
 routing.registerRoute(
   function (o) { return o.url.origin === self.location.origin && o.url.pathname === CONFIG.jsi18n; },
-  new strategies.StaleWhileRevalidate({ cacheName: STATIC })
+  // The words of the page's language (it may have just changed): the network's when it answers.
+  new strategies.NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 3, matchOptions: { ignoreVary: true } })
 );
 
 routing.registerRoute(

@@ -181,6 +181,8 @@ def test_installable_and_a_recent_ticket_reads_offline(server: Daphne, browser: 
 
     ticket = open_ticket(server)
     context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    # French chosen on the site (the worker's own fetches do not get Playwright's locale).
+    context.add_cookies([{"name": "django_language", "value": "fr", "url": server.url}])
     page = context.new_page()
     page.goto(f"{server.url}/tickets/{ticket['id']}/")
     wait_kept(page)
