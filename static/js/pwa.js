@@ -13,7 +13,8 @@
   // --- Offline state ---------------------------------------------------------------------
   var banner = document.querySelector('[data-testid="offline-state"]');
   function asOf() {
-    var at = new Date(html.getAttribute("data-rendered-at") || Date.now());
+    var meta = document.querySelector('meta[name="fixline-rendered-at"]');
+    var at = new Date(meta ? meta.content : Date.now());
     var lang = html.lang || undefined;
     var time = at.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
     if (new Date().toDateString() === at.toDateString()) return time;

@@ -190,6 +190,8 @@ def test_installable_and_a_recent_ticket_reads_offline(server: Daphne, browser: 
         "async () => (await navigator.serviceWorker.getRegistration()).active.scriptURL"
     )
     assert scope == f"{server.url}/sw.js"
+    # No push key configured on this site: the option is not offered.
+    expect(page.get_by_test_id("push-toggle")).to_be_hidden()
     context.set_offline(True)
     other = context.new_page()
     other.goto(f"{server.url}/tickets/{ticket['id']}/")
