@@ -40,6 +40,17 @@
   });
   showOffline();
 
+  // Signing out forgets the copies of pages read while signed in (they may show private things).
+  document.querySelectorAll("form[data-clear-offline]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (!window.caches || form.dataset.cleared) return;
+      ev.preventDefault();
+      form.dataset.cleared = "1";
+      var done = function () { HTMLFormElement.prototype.submit.call(form); };
+      window.caches.delete("fixline-pages").then(done, done);
+    });
+  });
+
   // --- Service worker --------------------------------------------------------------------
   if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
   function keepThisPage() {
