@@ -192,6 +192,10 @@ def test_installable_and_a_recent_ticket_reads_offline(server: Daphne, browser: 
     assert scope == f"{server.url}/sw.js"
     # No push key configured on this site: the option is not offered.
     expect(page.get_by_test_id("push-toggle")).to_be_hidden()
+    # What is typed survives a reload.
+    page.fill("#comment-body", "Brouillon pas encore envoyé")
+    page.reload()
+    expect(page.locator("#comment-body")).to_have_value("Brouillon pas encore envoyé")
     context.set_offline(True)
     other = context.new_page()
     other.goto(f"{server.url}/tickets/{ticket['id']}/")
