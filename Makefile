@@ -17,6 +17,7 @@ run: $(STAMP)
 	mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo ""
 	@echo "Fixline on http://127.0.0.1:$(PORT)/"
 	@echo "  accounts: admin, agent, volunteer, citizen (password demo-<username>)"

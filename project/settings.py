@@ -230,6 +230,22 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# --- Offline app and light pages (issue #16, docs/offline.md) -----------------------------
+# Hashed, gzip-compressed static files cached for a year once `collectstatic` has run (`make
+# run` runs it); plain names from the source folders before that (project/staticfiles.py).
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "project.staticfiles.FixlineStaticStorage"},
+}
+# WhiteNoise wants the function itself; this module imports nothing of the project.
+from project.staticfiles import cache_headers  # noqa: E402
+
+WHITENOISE_ADD_HEADERS_FUNCTION = cache_headers
+# Pages and API answers compressed too (static files are compressed ahead by collectstatic).
+# Django's GZipMiddleware pads its output against BREACH-style guessing; CSRF tokens are
+# masked per response anyway.
+MIDDLEWARE.insert(0, "django.middleware.gzip.GZipMiddleware")
+
 # --- E-mail: files under var/mail/ unless configured -------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
@@ -471,10 +487,7 @@ MEDIA_URL = env_str("MEDIA_URL", "/media/")
 if env_str("FIXLINE_MEDIA_STORAGE") == "s3":
     # Any S3-compatible store through django-storages (pip install -e ".[s3]"); its AWS_*
     # settings are read from the environment by django-storages itself (docs/photos.md).
-    STORAGES = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
     AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
     AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None

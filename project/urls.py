@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from project import pwa
 from tickets import api
 
 router = DefaultRouter(trailing_slash=True)
@@ -28,6 +29,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Installable app and offline pages (issue #16, docs/offline.md).
+    path("sw.js", pwa.service_worker, name="pwa-service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
+    path("offline/", pwa.offline, name="pwa-offline"),
     path("", include("moderation.page_urls")),
     path("", include("notifications.urls")),
     path("", include("tickets.urls")),

@@ -57,11 +57,16 @@
     var feedList = root.querySelector("[data-testid=moderation-feed]");
     var errorBox = root.querySelector("[data-testid=action-error]");
 
+    // Every write carries an Idempotency-Key (docs/api.md): a double click writes once.
+    function newKey() {
+      return window.FixlineOutbox ? window.FixlineOutbox.uuid() : String(Date.now()) + Math.random();
+    }
+
     function post(url, body) {
       return fetch(url, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken") },
+        headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken"), "Idempotency-Key": newKey() },
         body: JSON.stringify(body)
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {

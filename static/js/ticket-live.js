@@ -308,6 +308,19 @@
     note.textContent = text;
   }
 
+  // Without IndexedDB (no outbox): one try, still with an Idempotency-Key.
+  function direct(item) {
+    var key = window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID() : String(Date.now()) + Math.random();
+    return fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(), "Idempotency-Key": key },
+      body: JSON.stringify(item.json)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) { return { status: r.status, data: data }; });
+    });
+  }
+
   if (form && window.fetch) {
     form.addEventListener("submit", function (ev) {
       var textarea = form.querySelector('textarea[name="body"]');
@@ -317,16 +330,22 @@
       if (!body.trim()) return;
       var button = form.querySelector('[type="submit"]');
       if (button) button.disabled = true;
-      fetch("/api/v1/tickets/" + ticketId + "/comments/", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ body: body })
-      })
-        .then(function (r) {
-          return r.json().catch(function () { return {}; }).then(function (data) { return { status: r.status, data: data }; });
-        })
+      // Through the outbox (outbox.js): kept on the device until the server has it, with one
+      // Idempotency-Key for every try.
+      var item = { kind: "comment", url: "/api/v1/tickets/" + ticketId + "/comments/", json: { body: body }, label: body.slice(0, 60) };
+      var sent = window.FixlineOutbox ? window.FixlineOutbox.submit(item) : direct(item);
+      sent
         .then(function (res) {
+          if (res.queued) {
+            textarea.value = "";
+            if (window.FixlineOutbox) window.FixlineOutbox.clearDraft(form);
+            formMessage(window.FixlineOutbox.QUEUED, "info");
+            return;
+          }
+          if (res.status === 201 || res.status === 202) {
+            if (window.FixlineOutbox) window.FixlineOutbox.clearDraft(form);
+          }
+          res.data = res.data || {};
           if (res.status === 201) {
             textarea.value = "";
             formMessage("", "");
@@ -348,6 +367,8 @@
             emptyNote();
             formMessage(T.held, "info");
           } else {
+            // Refused (the text stays in the box to fix): not for the outbox to keep.
+            if (res.failed && item.id) window.FixlineOutbox.remove(item.id);
             var detail = (res.data && (res.data.detail || (res.data.body && res.data.body[0]))) || T.failed;
             formMessage(String(detail), "error");
           }
