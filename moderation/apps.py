@@ -10,7 +10,9 @@ class ModerationConfig(AppConfig):
         # Imported here, not at the top: services import models, which the app registry only
         # allows once every app is loaded (that is, in ready()).
         from moderation import services
+        from moderation.services import merge_audit
         from tickets import services as ticket_services
 
         ticket_services.register_posting_policy(services.posting_policy)
         ticket_services.register_comment_listener(services.on_comment_created)
+        ticket_services.register_event_listener(merge_audit.on_ticket_event)  # casework: merges

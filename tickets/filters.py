@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from tickets import jurisdictions
+from tickets import casework_selectors, jurisdictions
 from tickets.models import EmergencyEvent, ServiceType, Ticket
 
 
@@ -73,6 +73,18 @@ class TicketFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated since")
     )
+    # My things: a signed-in person's own reports and the tickets they follow (nothing for
+    # anyone else). `mine=1`, `following=1`.
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        label=_("My reports"),
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
+    following = django_filters.BooleanFilter(
+        method="filter_following",
+        label=_("Following"),
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
 
     class Meta:
         model = Ticket
@@ -92,3 +104,11 @@ class TicketFilter(django_filters.FilterSet):
             | Q(description__icontains=value)
             | Q(address__icontains=value)
         )
+
+    def filter_mine(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        user = getattr(self.request, "user", None)
+        return casework_selectors.reported_by(qs, user) if value else qs
+
+    def filter_following(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        user = getattr(self.request, "user", None)
+        return casework_selectors.followed_by(qs, user) if value else qs

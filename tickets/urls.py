@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tickets import dashboard, embed, views
+from tickets import api_merging, dashboard, embed, views
+from tickets.views import merging, mine
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +24,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Casework: duplicates (API and the ticket page's forms) and a citizen's own tickets.
+    path("api/v1/tickets/<int:pk>/merge/", api_merging.merge, name="api-ticket-merge"),
+    path("api/v1/tickets/<int:pk>/unmerge/", api_merging.unmerge, name="api-ticket-unmerge"),
+    path("tickets/<int:pk>/merge/", merging.ticket_merge, name="ticket-merge"),
+    path("tickets/<int:pk>/unmerge/", merging.ticket_unmerge, name="ticket-unmerge"),
+    path("me/reports/", mine.my_reports, name="my-reports"),
+    path("me/following/", mine.my_following, name="my-following"),
 ]

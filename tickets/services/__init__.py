@@ -76,3 +76,8 @@ __all__ = [
     "ticket_view",
     "validate_answers",
 ]
+
+# Casework: duplicates (merge, unmerge).
+from tickets.services.merging import ticket_merge, ticket_unmerge  # noqa: E402
+
+__all__ += ["ticket_merge", "ticket_unmerge"]
