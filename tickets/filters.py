@@ -53,6 +53,18 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat)
 
 
+class FlagInput(forms.CheckboxInput):
+    """A checkbox sent as `1`; `0`, `false`, `off` or nothing mean unchecked (a plain
+    CheckboxInput reads any other text, "0" included, as checked)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"value": "1", **(attrs or {})})
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
+        value = data.get(name)
+        return value is not None and str(value).strip().lower() not in {"", "0", "false", "off"}
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("Status"))
     service_code = django_filters.ModelChoiceFilter(
@@ -78,12 +90,12 @@ class TicketFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         method="filter_mine",
         label=_("My reports"),
-        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        widget=FlagInput,
     )
     following = django_filters.BooleanFilter(
         method="filter_following",
         label=_("Following"),
-        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        widget=FlagInput,
     )
 
     class Meta:
