@@ -10,13 +10,14 @@ class ModerationConfig(AppConfig):
         # Imported here, not at the top: services import models, which the app registry only
         # allows once every app is loaded (that is, in ready()).
         from moderation import selectors, services
-        from moderation.services import casework_audit
+        from moderation.services import casework_audit, merge_audit
         from tickets import identity
         from tickets import services as ticket_services
 
         ticket_services.register_posting_policy(services.posting_policy)
         ticket_services.register_comment_listener(services.on_comment_created)
-        # Casework: reroutes are audited.
+        # Casework: reroutes, merges and unmerges are audited.
         ticket_services.register_event_listener(casework_audit.on_ticket_event)
+        ticket_services.register_event_listener(merge_audit.on_ticket_event)
         # Salts that active address sanctions need survive the daily rotation.
         identity.register_salt_keeper(selectors.salt_days_in_use)

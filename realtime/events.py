@@ -22,6 +22,9 @@ COMMENT_HIDDEN = "comment.hidden"
 COMMENT_RESTORED = "comment.restored"
 OFFER_CREATED = "offer.created"
 OFFER_UPDATED = "offer.updated"
+# Casework: a duplicate merged into another ticket, and the merge undone (on the duplicate).
+TICKET_MERGED = "ticket.merged"
+TICKET_UNMERGED = "ticket.unmerged"
 DURABLE_TYPES = frozenset(
     {
         TICKET_CREATED,
@@ -32,6 +35,8 @@ DURABLE_TYPES = frozenset(
         COMMENT_RESTORED,
         OFFER_CREATED,
         OFFER_UPDATED,
+        TICKET_MERGED,
+        TICKET_UNMERGED,
     }
 )
 # Transient messages: no seq, never stored.
@@ -111,6 +116,9 @@ class TicketUpdated(TypedDict):
     jurisdiction: NotRequired[str]
     previous_jurisdiction: NotRequired[str]
 
+    # Casework: the ids of the tickets merged into this one, after a merge or an unmerge.
+    duplicates: NotRequired[list[int]]
+
 
 # `ticket.status_changed`. Functional syntax: `from` is a Python keyword.
 TicketStatusChanged = TypedDict(
@@ -125,6 +133,10 @@ TicketStatusChanged = TypedDict(
         "title": str,
         "jurisdiction": str,
         "event": NotRequired[str | None],
+        # Casework: why, when it is not a plain transition ("duplicate", "unmerged"), and
+        # the original a duplicate was closed for (the status itself stays `closed`).
+        "reason": NotRequired[Literal["duplicate", "unmerged"]],
+        "duplicate_of": NotRequired[int | None],
     },
 )
 with_config(FORBID)(TicketStatusChanged)
@@ -148,6 +160,30 @@ class OfferData(TypedDict):
     availability: NotRequired[str]
     author: NotRequired[str]
     created_at: NotRequired[str]
+
+
+@with_config(FORBID)
+class TicketMerged(TypedDict):
+    """`ticket.merged`, on the duplicate: it is closed as a duplicate of `into`."""
+
+    into: int
+    into_title: str
+    into_url: str
+    status: Status
+    previous_status: Status
+    reason: Literal["duplicate"]
+    note: str
+    by: str
+
+
+@with_config(FORBID)
+class TicketUnmerged(TypedDict):
+    """`ticket.unmerged`, on the former duplicate: no longer a duplicate of `original`."""
+
+    original: int
+    status: Status
+    note: str
+    by: str
 
 
 class ErrorData(TypedDict):
@@ -223,6 +259,8 @@ DATA_TYPES: dict[str, Any] = {
     COMMENT_HIDDEN: CommentHidden,
     OFFER_CREATED: OfferData,
     OFFER_UPDATED: OfferData,
+    TICKET_MERGED: TicketMerged,
+    TICKET_UNMERGED: TicketUnmerged,
     HELLO: TicketCounters,
     TICKET_COUNTERS: TicketCounters,
     ERROR: ErrorData,

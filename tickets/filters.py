@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from tickets import jurisdictions
+from tickets import casework_selectors, jurisdictions
 from tickets.models import EmergencyEvent, ServiceType, Ticket
 
 
@@ -53,6 +53,18 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat)
 
 
+class FlagInput(forms.CheckboxInput):
+    """A checkbox sent as `1`; `0`, `false`, `off` or nothing mean unchecked (a plain
+    CheckboxInput reads any other text, "0" included, as checked)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"value": "1", **(attrs or {})})
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
+        value = data.get(name)
+        return value is not None and str(value).strip().lower() not in {"", "0", "false", "off"}
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("Status"))
     service_code = django_filters.ModelChoiceFilter(
@@ -73,6 +85,18 @@ class TicketFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated since")
     )
+    # My things: a signed-in person's own reports and the tickets they follow (nothing for
+    # anyone else). `mine=1`, `following=1`.
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        label=_("My reports"),
+        widget=FlagInput,
+    )
+    following = django_filters.BooleanFilter(
+        method="filter_following",
+        label=_("Following"),
+        widget=FlagInput,
+    )
 
     class Meta:
         model = Ticket
@@ -92,3 +116,11 @@ class TicketFilter(django_filters.FilterSet):
             | Q(description__icontains=value)
             | Q(address__icontains=value)
         )
+
+    def filter_mine(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        user = getattr(self.request, "user", None)
+        return casework_selectors.reported_by(qs, user) if value else qs
+
+    def filter_following(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        user = getattr(self.request, "user", None)
+        return casework_selectors.followed_by(qs, user) if value else qs

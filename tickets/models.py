@@ -291,6 +291,16 @@ class Ticket(NeverDeleted):
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
 
+    # --- Casework: duplicates. Set while merged into another ticket (services/merging.py).
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["lat", "long"])]
@@ -500,3 +510,7 @@ class Photo(models.Model):
     @property
     def url(self) -> str:
         return self.image.url
+
+
+# Casework: the log of merges (what moved, so that unmerge is exact) lives in its own module.
+from tickets.merge_records import MergeRecord as MergeRecord  # noqa: E402

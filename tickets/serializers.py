@@ -38,6 +38,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "jurisdiction", "event", "lat", "long", "address", "reporter", "answers",
             "views", "followers", "votes", "thanks", "seq", "created_at", "updated_at",
             "acknowledged_at", "closed_at", "url",
+            "duplicate_of",  # casework: the original's id while merged, else null
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tickets import dashboard, embed, views
+from tickets import api_merging, dashboard, embed, views
+from tickets.views import merging, mine
 from tickets.views.casework import ticket_casework
 
 urlpatterns = [
@@ -26,4 +27,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Casework (staff of the ticket's jurisdiction): the ticket page's panel posts here.
     path("tickets/<int:pk>/casework/", ticket_casework, name="ticket-casework"),
+    # Casework: duplicates (API and the ticket page's forms) and a citizen's own tickets.
+    path("api/v1/tickets/<int:pk>/merge/", api_merging.merge, name="api-ticket-merge"),
+    path("api/v1/tickets/<int:pk>/unmerge/", api_merging.unmerge, name="api-ticket-unmerge"),
+    path("tickets/<int:pk>/merge/", merging.ticket_merge, name="ticket-merge"),
+    path("tickets/<int:pk>/unmerge/", merging.ticket_unmerge, name="ticket-unmerge"),
+    path("me/reports/", mine.my_reports, name="my-reports"),
+    path("me/following/", mine.my_following, name="my-following"),
 ]

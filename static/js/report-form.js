@@ -176,6 +176,51 @@
     pending = setTimeout(fetchSimilar, 250);
   }
 
+  // "It's the same: follow it instead": follows the existing ticket and files nothing.
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+    return input ? input.value : "";
+  }
+
+  function followInsteadButton(t) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-quiet";
+    button.setAttribute("data-testid", "follow-instead");
+    button.setAttribute("data-ticket-id", String(t.id));
+    button.textContent = gettext("It's the same: follow it instead");
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch("/api/v1/tickets/" + encodeURIComponent(t.id) + "/follow/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() }
+      })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+        .then(function () {
+          var done = document.createElement("p");
+          done.className = "form-message form-message-success";
+          done.setAttribute("role", "status");
+          done.setAttribute("data-testid", "follow-instead-done");
+          var text = (window.interpolate || function (f, o) { return f.replace("%(id)s", o.id); })(
+            gettext("You now follow #%(id)s; no new report was sent."), { id: t.id }, true);
+          done.appendChild(document.createTextNode(text + " "));
+          var go = document.createElement("a");
+          go.href = "/tickets/" + encodeURIComponent(t.id) + "/";
+          go.textContent = gettext("Go to the ticket");
+          done.appendChild(go);
+          button.replaceWith(done);
+        })
+        .catch(function () {
+          button.disabled = false;
+          button.textContent = gettext("Could not follow it: try again.");
+        });
+    });
+    return button;
+  }
+
   function fetchSimilar() {
     var code = typeSelect ? typeSelect.value : "";
     var lat = parseFloat(latInput.value);
@@ -199,6 +244,8 @@
           a.href = "/tickets/" + encodeURIComponent(t.id) + "/";
           a.textContent = t.title;
           li.appendChild(a);
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(followInsteadButton(t));
           list.appendChild(li);
         });
         similar.querySelector(".similar-hint").textContent = similar.dataset.hint || "";

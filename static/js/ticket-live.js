@@ -160,6 +160,22 @@
     });
   }
 
+  // Casework: the duplicate's banner (templates/tickets/_merge.html), live on ticket.merged
+  // (shown, pointing at the original) and ticket.unmerged (hidden again).
+  function showMerged(type, data, live) {
+    var banner = q("merged-banner");
+    if (!banner) return;
+    if (type === "ticket.unmerged") { banner.hidden = true; return; }
+    var url = data.into_url || ("/tickets/" + encodeURIComponent(data.into) + "/");
+    banner.querySelectorAll("[data-merged-link], [data-merged-go]").forEach(function (a) { a.href = url; });
+    var id = banner.querySelector("[data-merged-id]");
+    if (id) id.textContent = String(data.into);
+    var title = banner.querySelector("[data-merged-title]");
+    if (title) title.textContent = data.into_title || "";
+    banner.hidden = false;
+    if (live) announce(fmt(gettext("This ticket is now a duplicate of #%(id)s."), { id: data.into }, true));
+  }
+
   function handle(msg, live) {
     if (!msg || typeof msg !== "object") return;
     if (msg.type === "hello" || msg.type === "ticket.counters") {
@@ -184,6 +200,10 @@
       case "offer.created":
       case "offer.updated":
         if (live) refreshPart("offers");
+        break;
+      case "ticket.merged":
+      case "ticket.unmerged":
+        showMerged(msg.type, data, live);
         break;
       case "ticket.status_changed":
         setStatus(data.to);

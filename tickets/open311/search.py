@@ -39,12 +39,20 @@ def media_url(request: HttpRequest, ticket: Ticket) -> str | None:
     return request.build_absolute_uri(url) if url else None
 
 
+def _status_notes(ticket: Ticket) -> str:
+    """The latest status note; a merged duplicate says which request it duplicates."""
+    note = getattr(ticket, "latest_note", None) or ""
+    if ticket.duplicate_of_id is not None and f"#{ticket.duplicate_of_id}" not in note:
+        note = f"Duplicate of #{ticket.duplicate_of_id}. {note}".strip()
+    return note
+
+
 def request_payload(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     """One service request, public fields only."""
     return {
         "service_request_id": str(ticket.pk),
         "status": open311_status(ticket.status),
-        "status_notes": getattr(ticket, "latest_note", None) or "",
+        "status_notes": _status_notes(ticket),
         "service_name": ticket.service_type.name,
         "service_code": ticket.service_type.code,
         "description": ticket.description or ticket.title,

@@ -92,3 +92,8 @@ __all__ = [
     "ticket_assign",
     "ticket_edit",
 ]
+
+# Casework: duplicates (merge, unmerge).
+from tickets.services.merging import ticket_merge, ticket_unmerge  # noqa: E402
+
+__all__ += ["ticket_merge", "ticket_unmerge"]

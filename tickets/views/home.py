@@ -57,6 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "filter_valid": valid,
         "visible_fields": [form[name] for name in ("q", "status", "service_code", "jurisdiction")],
         "extra_fields": [form["updated_since"]],
+        # My things: only a signed-in person has reports and follows of their own.
+        "my_fields": ([form["mine"], form["following"]] if request.user.is_authenticated else []),
         "hidden_fields": [form[name] for name in ("event", "bbox") if request.GET.get(name)],
         "page": page,
         "tickets": tickets,
