@@ -470,8 +470,8 @@ FIXLINE.update(
         # 0 turns the cap off (benchmarks raise it).
         "WS_MAX_PER_ADDRESS": env_int("FIXLINE_WS_MAX_PER_ADDRESS", 50),
         # Signed-in sockets re-check their session and role at least this often (they are
-        # also told at once on logout and role changes).
-        "WS_RECHECK_SECONDS": env_int("FIXLINE_WS_RECHECK_SECONDS", 60),
+        # told at once on logout and role changes; this is for what no signal announces).
+        "WS_RECHECK_SECONDS": env_int("FIXLINE_WS_RECHECK_SECONDS", 300),
         # A connection whose request headers are not complete after this long is closed
         # (slow-header trickles; daphne alone has no such limit).
         "HTTP_HEADER_TIMEOUT": env_int("FIXLINE_HTTP_HEADER_TIMEOUT", 10),

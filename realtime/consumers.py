@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -102,14 +103,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.user_id = user.pk
         await self.join(publish.session_group(user.pk))
         options: Mapping[str, Any] = settings.FIXLINE
-        every = int(options.get("WS_RECHECK_SECONDS", 60))
+        every = int(options.get("WS_RECHECK_SECONDS", 300))
         if every > 0:
             self.recheck_task = asyncio.get_running_loop().create_task(self._recheck_every(every))
 
     async def _recheck_every(self, seconds: int) -> None:
+        # Spread over the period: sockets opened together (a restart) do not all read at once.
+        await asyncio.sleep(random.uniform(0, seconds))
         while not (self.closed or self.closing):
-            await asyncio.sleep(seconds)
             await self.recheck()
+            await asyncio.sleep(seconds)
 
     async def recheck(self) -> None:
         if self.closed or self.closing or self.user_id is None:

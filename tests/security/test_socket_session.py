@@ -220,3 +220,17 @@ async def test_bell_socket_closes_on_logout(world: dict[str, Any]) -> None:
     assert (await next_frame(comm))["type"] == "hello"
     await sync_to_async(browser.post)("/accounts/logout/")
     assert await closed_with(comm) == CLOSE_UNAUTHENTICATED
+
+
+async def test_periodic_recheck_catches_what_no_signal_announces(
+    world: dict[str, Any], settings: Any
+) -> None:
+    """A session removed behind the write layer's back (expired, deleted by hand) still ends
+    the socket within FIXLINE_WS_RECHECK_SECONDS."""
+    from django.contrib.sessions.models import Session
+
+    settings.FIXLINE = {**settings.FIXLINE, "WS_RECHECK_SECONDS": 1}
+    browser = await database_sync_to_async(signed_in)(world["volunteer"])
+    comm = await open_moderation(browser)
+    await database_sync_to_async(lambda: Session.objects.all().delete())()
+    assert await closed_with(comm, timeout=10) == CLOSE_UNAUTHENTICATED
