@@ -156,6 +156,9 @@ async def test_configured_origins_are_the_only_ones(settings: Any) -> None:
     assert await handshake(b"https://fixline.example.org:443", b"127.0.0.1:8000")
     assert not await handshake(b"http://127.0.0.1:8000", b"127.0.0.1:8000")
     assert not await handshake(b"https://fixline.example.org:8443", b"fixline.example.org:8443")
+    settings.FIXLINE = {**settings.FIXLINE, "WS_ALLOWED_ORIGINS": ["http://127.0.0.1:*"]}
+    assert await handshake(b"http://127.0.0.1:9000", b"127.0.0.1:8000")  # explicit opt-in only
+    assert not await handshake(b"http://localhost:9000", b"127.0.0.1:8000")
 
 
 @pytest.fixture(scope="module")
