@@ -25,7 +25,7 @@ run: $(STAMP)
 	@echo "  e-mail: files in var/mail/; background worker: manage.py db_worker (started here)"
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
+	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) --http-timeout 300 --websocket_connect_timeout 10 project.asgi:application
 
 # The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.
 test: $(STAMP) system-deps

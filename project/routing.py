@@ -1,5 +1,7 @@
-"""ASGI routing: HTTP through Django; WebSockets through Channels, behind origin validation
-(a foreign `Origin` is refused at the handshake) and session authentication. Each app owns
+"""ASGI routing: HTTP through Django; WebSockets through Channels, behind an exact origin
+allow-list and a per-address socket cap (both refuse at the handshake, `security.sockets`),
+session authentication, and the session guard that applies the 2FA rule and lets signed-in
+sockets re-check their session (`security.sessions`). Each app owns
 its consumers (`tickets.consumers`, `moderation.consumers`, `notifications.consumers`, all
 built on `realtime.consumers.BaseConsumer`); the URLs are mapped here."""
 
@@ -7,12 +9,13 @@ from typing import Any
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path, re_path
 
 from moderation.consumers import ModerationConsumer
 from notifications.consumers import NotificationConsumer
 from realtime.consumers import NotFoundConsumer
+from security.sessions import SessionUserMiddleware
+from security.sockets import OriginAllowList, SocketsPerAddress
 from tickets.consumers import FeedConsumer, TicketConsumer
 
 
@@ -27,7 +30,8 @@ def websocket_urlpatterns() -> list[Any]:
 
 
 def websocket_app() -> Any:
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns())))
+    router = URLRouter(websocket_urlpatterns())
+    return OriginAllowList(SocketsPerAddress(AuthMiddlewareStack(SessionUserMiddleware(router))))
 
 
 def build_application(http_app: Any) -> Any:

@@ -524,3 +524,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Proxies and sockets (docs/security.md, "Round 2: proxies and sockets") ----------------
+# The client address comes from X-Forwarded-For only when this is on AND the request came from
+# one of FIXLINE_TRUSTED_PROXIES (then the header's last entry, the one our proxy wrote, is
+# used); otherwise it is the peer's own address (tickets.identity.client_ip, HTTP and sockets).
+FIXLINE_TRUST_X_FORWARDED_FOR = env_bool("FIXLINE_TRUST_X_FORWARDED_FOR", False)
+FIXLINE_TRUSTED_PROXIES = env_list("FIXLINE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+FIXLINE.update(
+    {
+        # Exact `scheme://host[:port]` origins a browser page may open sockets from; empty:
+        # FIXLINE_SITE_URL's origin and the socket's own origin (project/routing.py).
+        "WS_ALLOWED_ORIGINS": env_list("FIXLINE_WS_ALLOWED_ORIGINS", []),
+        # Open sockets per client address (per process, or across processes in Redis);
+        # 0 turns the cap off (benchmarks raise it).
+        "WS_MAX_PER_ADDRESS": env_int("FIXLINE_WS_MAX_PER_ADDRESS", 50),
+        # Signed-in sockets re-check their session and role at least this often (they are
+        # told at once on logout and role changes; this is for what no signal announces).
+        "WS_RECHECK_SECONDS": env_int("FIXLINE_WS_RECHECK_SECONDS", 300),
+        # A connection whose request headers are not complete after this long is closed
+        # (slow-header trickles; daphne alone has no such limit).
+        "HTTP_HEADER_TIMEOUT": env_int("FIXLINE_HTTP_HEADER_TIMEOUT", 10),
+    }
+)

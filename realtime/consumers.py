@@ -18,15 +18,17 @@ between replay and live, `tickets.consumers`) keep holding.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping
+import random
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import events
+from realtime import events, publish
 from realtime.fastpath import Frame, Wire, send_frame, wire_for
 from realtime.layers import get_fanout
 
@@ -43,6 +45,9 @@ CLOSE_POLICY = 4008
 CLOSE_INTERNAL = 4011
 
 MAX_CLIENT_ERRORS = 20  # a client that keeps sending garbage is closed
+# Put in the scope by the socket stack (security.sessions): the session's account as it is
+# now (anonymous once logged out, expired, or missing a required second factor).
+SESSION_USER = "fixline.session_user"
 # Consumers do not get a layer channel of their own: they never receive through the layer.
 NO_LAYER = "fixline.no-layer"
 
@@ -71,6 +76,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.client_errors = 0
         self.wire: Wire | None = None  # the broadcast fast path (realtime/fastpath.py)
+        self.user_id: int | None = None  # set by `follow_session`
+        self.recheck_task: asyncio.Task[None] | None = None
 
     async def join(self, group: str) -> None:
         if self.wire is None:
@@ -87,6 +94,49 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def close(self, code: Any = None, reason: Any = None) -> None:
         self.closing = True
         await super().close(code, reason)
+
+    # --- A signed-in socket follows its session --------------------------------------------
+    async def follow_session(self, user: Any) -> None:
+        """Join the account's `session.<id>` group (the write layer sends `recheck` there
+        after a logout or a role change) and re-check every WS_RECHECK_SECONDS as well (for
+        what no signal announces: an expired session, a row changed by hand)."""
+        self.user_id = user.pk
+        await self.join(publish.session_group(user.pk))
+        options: Mapping[str, Any] = settings.FIXLINE
+        every = int(options.get("WS_RECHECK_SECONDS", 300))
+        if every > 0:
+            self.recheck_task = asyncio.get_running_loop().create_task(self._recheck_every(every))
+
+    async def _recheck_every(self, seconds: int) -> None:
+        # Spread over the period: sockets opened together (a restart) do not all read at once.
+        await asyncio.sleep(random.uniform(0, seconds))
+        while not (self.closed or self.closing):
+            await self.recheck()
+            await asyncio.sleep(seconds)
+
+    async def recheck(self) -> None:
+        if self.closed or self.closing or self.user_id is None:
+            return
+        current: Callable[[], Awaitable[Any]] | None = self.scope.get(SESSION_USER)
+        user = await current() if current is not None else self.scope.get("user")
+        if user is None or not user.is_authenticated or user.pk != self.user_id:
+            await self.revoke(CLOSE_UNAUTHENTICATED)
+            return
+        code = await self.authorise(user)
+        if code is not None:
+            await self.revoke(code)
+
+    async def authorise(self, user: Any) -> int | None:
+        """A subclass's own rule, re-run on every re-check with the account as it is now: a
+        close code to end the socket, or None (it may also change the groups it is in)."""
+        return None
+
+    async def revoke(self, code: int) -> None:
+        """Stop delivering at once, then close."""
+        self.closed = True  # nothing more is written to this socket
+        await self.leave_all()
+        self.closing = True
+        await super().close(code)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first runs close_old_connections() through sync_to_async for
@@ -162,17 +212,26 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if self.recheck_task is not None:
+            self.recheck_task.cancel()
         await self.leave_all()
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Called by the process's fan-out for every message of a joined group."""
+        if message.get("control") == publish.RECHECK:
+            await self.recheck()
+            return
         await self.send_text(message["text"])
 
     def push(self, message: dict[str, Any], frame: Frame) -> bool:
         """The fan-out's synchronous fast path; False means "use `deliver`". Only for
         consumers whose `deliver` is the plain forward (subclasses with rules of their own
-        override `push` too, or take the ordinary path)."""
-        if self.wire is None or type(self).deliver is not BaseConsumer.deliver:
+        override `push` too, or take the ordinary path); never for control messages."""
+        if (
+            self.wire is None
+            or type(self).deliver is not BaseConsumer.deliver
+            or "control" in message
+        ):
             return False
         self._write(frame)
         return True

@@ -97,3 +97,34 @@ def staff_on_commit(message: dict[str, Any], *, jurisdiction_ids: Iterable[int])
     for jurisdiction_id in dict.fromkeys(jurisdiction_ids):
         groups.append(moderation_groups_for(jurisdiction_id)[1])
     transaction.on_commit(lambda: send_to_groups(groups, message))
+
+
+# --- Sockets follow their session (docs/security.md, "Round 2: proxies and sockets") --------
+def session_group(user_id: int) -> str:
+    """Every signed-in socket of an account (bell, moderation) is in this group; the write
+    layer tells it to re-check its session and role after a logout or a role change."""
+    return f"session.{user_id}"
+
+
+RECHECK = "recheck"
+
+
+def send_recheck(user_ids: Iterable[int]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(layer.group_send)
+    for user_id in sorted(set(user_ids)):
+        group = session_group(user_id)
+        try:
+            send(group, {"type": "fixline.message", "control": RECHECK, "group": group})
+        except Exception:  # never fail the write that already committed
+            log.exception("publishing to %s failed", group)
+
+
+def recheck_on_commit(user_ids: Iterable[int]) -> None:
+    """After commit: the accounts' open sockets re-check their session and role (and close
+    with 4401/4403 when it no longer lets them in)."""
+    ids = list(user_ids)
+    if ids:
+        transaction.on_commit(lambda: send_recheck(ids))

@@ -6,7 +6,8 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security and privacy"
 
     def ready(self) -> None:
-        # Imported here: it loads models, which Django allows only once the registry is ready.
-        from security import tokens
+        # Imported here: they load models, which Django allows only once the registry is ready.
+        # `sessions` connects the receivers that make open sockets re-check their session.
+        from security import sessions, tokens  # noqa: F401
 
         tokens.connect()

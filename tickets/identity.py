@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -87,12 +88,29 @@ def salt_day() -> date:
     return timezone.now().date()
 
 
-def client_ip(request: HttpRequest) -> str:
-    if getattr(settings, "FIXLINE_TRUST_X_FORWARDED_FOR", False):
+def client_ip(request: HttpRequest | Mapping[str, Any]) -> str:
+    """The client's address, for an HTTP request or a socket's ASGI scope alike: the peer's
+    own address, unless FIXLINE_TRUST_X_FORWARDED_FOR is on and the peer is one of
+    FIXLINE_TRUSTED_PROXIES; then the last X-Forwarded-For entry, the one our proxy wrote
+    (earlier entries are whatever the client sent). daphne runs without --proxy-headers, so
+    the peer's address is never taken from a header before this point."""
+    if isinstance(request, Mapping):  # an ASGI scope (DRF requests are no HttpRequest)
+        client = request.get("client") or ("", 0)
+        peer = str(client[0] or "")
+        headers = dict(request.get("headers") or [])
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+    else:
+        peer = request.META.get("REMOTE_ADDR") or ""
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    if (
+        forwarded
+        and getattr(settings, "FIXLINE_TRUST_X_FORWARDED_FOR", False)
+        and peer in getattr(settings, "FIXLINE_TRUSTED_PROXIES", ())
+    ):
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return peer or "0.0.0.0"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from moderation import permissions
 from moderation.models import TrustGrant
 from moderation.services import audit
 from moderation.services._common import account_of, require_reason
+from realtime import publish
 from tickets.errors import Conflict, InvalidInput, NotAllowed
 from tickets.identity import Actor
 from tickets.permissions import TRUSTED_VOLUNTEERS_GROUP
@@ -42,6 +43,10 @@ def _trust(*, actor: Actor, username: str, reason: str, grant: bool) -> TrustGra
         else:
             user.groups.remove(group)
         user.__dict__.pop("_fixline_perm_cache", None)
+        # After commit the account's open sockets re-check their role: a revoked volunteer's
+        # /ws/moderation/ closes (4403). (The group change's own signal says it too, for the
+        # admin's edits: security.sessions.)
+        publish.recheck_on_commit([user.pk])
         record = TrustGrant.objects.create(
             user=user,
             action=TrustGrant.Action.GRANT if grant else TrustGrant.Action.REVOKE,

@@ -272,6 +272,9 @@ class Fixline:
 def seeded_env(var: str | None = None, **extra: str) -> dict[str, str]:
     """A migrated, seeded demo database; SQLite under a fresh var/ unless DATABASE_URL."""
     var = var or tempfile.mkdtemp(prefix="fixline-bench-")
+    # Several processes on loopback, one origin given to all the watchers: any port of
+    # 127.0.0.1 may open sockets here (never a production setting; docs/security.md).
+    extra.setdefault("FIXLINE_WS_ALLOWED_ORIGINS", "http://127.0.0.1:*")
     env = base_env(FIXLINE_VAR_DIR=var, **extra)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")

@@ -21,6 +21,9 @@ DAPHNE = str(Path(sys.executable).with_name("daphne"))
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"DJANGO_SETTINGS_MODULE": "project.settings", "PYTHONUNBUFFERED": "1"})
+    # Drills and benchmarks open hundreds of sockets from 127.0.0.1: no per-address cap there
+    # unless a test sets one (tests/security/test_socket_limits.py).
+    env.setdefault("FIXLINE_WS_MAX_PER_ADDRESS", "0")
     env.update(extra)
     return env
 

@@ -35,6 +35,7 @@ DAPHNE_PORTS = [PORT + 1, PORT + 2]
 PG_PORT = int(os.environ.get("CLUSTER_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("CLUSTER_REDIS_PORT", "56379"))
 PY = str(ROOT / ".venv" / "bin" / "python")
+SOCKETS_PER_ADDRESS = 50  # nginx limit_conn for /ws/, as FIXLINE_WS_MAX_PER_ADDRESS
 DAPHNE = str(ROOT / ".venv" / "bin" / "daphne")
 PACKAGES = {
     "nginx": lambda: shutil.which("nginx") or Path("/usr/sbin/nginx").exists(),
@@ -105,7 +106,27 @@ def env() -> dict[str, str]:
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{PORT},http://localhost:{PORT}",
         "FIXLINE_VAR_DIR": str(VAR / "app"),
         "FIXLINE_SITE_URL": f"http://127.0.0.1:{PORT}",
+        # nginx (on loopback, FIXLINE_TRUSTED_PROXIES) writes the client's address.
+        "FIXLINE_TRUST_X_FORWARDED_FOR": "1",
     }
+
+
+def daphne_command(port: int) -> list[str]:
+    """One daphne process as in production (docs/deploy/fixline@.service): no --proxy-headers
+    (the client address is read by Fixline from nginx only), bounded request times."""
+    return [DAPHNE, "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS, "project.asgi:application"]
+
+
+# A response within 300 s (exports stream for long), a WebSocket handshake within 10 s,
+# pings every 25 s; slow request headers are cut by Fixline itself (security/slow_clients.py).
+DAPHNE_LIMITS = [
+    "--http-timeout",
+    "300",
+    "--websocket_connect_timeout",
+    "10",
+    "--ping-interval",
+    "25",
+]
 
 
 def spawn(name: str, cmd: list[str]) -> int:
@@ -205,11 +226,7 @@ def start_daphnes() -> None:
     for port in DAPHNE_PORTS:
         if listening(port):
             raise SystemExit(f"cluster: port {port} is taken (CLUSTER_PORT)")
-        spawn(
-            f"daphne-{port}",
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "--proxy-headers"]
-            + ["project.asgi:application"],
-        )
+        spawn(f"daphne-{port}", daphne_command(port))
     for port in DAPHNE_PORTS:
         wait_port(port, f"daphne :{port}")
     say(f"daphne on 127.0.0.1:{DAPHNE_PORTS[0]} and :{DAPHNE_PORTS[1]}")
@@ -230,9 +247,14 @@ def render_nginx(
     static: Path = VAR / "app" / "staticfiles",
     ws_rate: int = 20,
     ws_burst: int = 200,
+    ws_conn: int = 0,
+    forwarded_for: str = "$remote_addr",
 ) -> Path:
     """docs/deploy/nginx-cluster.conf with its @NAME@ placeholders filled in (also used by the
-    fault drills, tests/drills/)."""
+    fault drills, tests/drills/, and tests/security/: `forwarded_for` replaces the
+    X-Forwarded-For value, to show that an appending proxy cannot be fooled either).
+    `ws_conn`: open sockets per client address (`make cluster`: 50); 0 leaves the limit out
+    (the drills and benchmarks open hundreds of sockets from one address)."""
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     template = (ROOT / "docs" / "deploy" / "nginx-cluster.conf").read_text()
@@ -245,6 +267,11 @@ def render_nginx(
         .replace("@USER@", pwd.getpwuid(os.geteuid()).pw_name)
         .replace("@WS_RATE@", str(ws_rate))
         .replace("@WS_BURST@", str(ws_burst))
+        .replace(
+            "limit_conn ws_sockets @WS_CONN@;",
+            f"limit_conn ws_sockets {ws_conn};" if ws_conn > 0 else "# (no limit_conn here)",
+        )
+        .replace("X-Forwarded-For $remote_addr;", f"X-Forwarded-For {forwarded_for};")
     )
     path = prefix / "nginx.conf"
     path.write_text(conf)
@@ -258,7 +285,7 @@ def nginx_bin() -> str:
 def start_nginx() -> None:
     if listening(PORT):
         raise SystemExit(f"cluster: port {PORT} is taken (CLUSTER_PORT)")
-    conf = render_nginx()
+    conf = render_nginx(ws_conn=SOCKETS_PER_ADDRESS)
     prefix = str(VAR / "nginx")
     subprocess.run([nginx_bin(), "-t", "-q", "-p", prefix, "-c", str(conf)], check=True)
     subprocess.run([nginx_bin(), "-p", prefix, "-c", str(conf)], check=True)
