@@ -134,6 +134,12 @@ MIDDLEWARE.insert(
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
 MIDDLEWARE.insert(1, "security.middleware.StripNulMiddleware")
+# Untrusted input, round 2 (docs/security.md): API and Open311 writes from a page of another
+# origin are refused before any body is read (after LocaleMiddleware: the answer is translated).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "security.origin.CrossOriginWriteMiddleware",
+)
 
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
@@ -326,11 +332,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (security/origin.py): form and multipart bodies are what a page of another
+    # site can send without a CORS preflight. Photos are uploaded through the HTML forms.
     "DEFAULT_PARSER_CLASSES": [
-        "security.parsers.StrictJSONParser",  # DRF's, refusing lone surrogates
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "security.parsers.StrictJSONParser",  # DRF's, refusing lone surrogates and deep nesting
     ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fixline API",
