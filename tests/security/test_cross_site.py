@@ -2,7 +2,7 @@
 multipart bodies, which a page of another origin can send without a CORS preflight, get 415),
 and API and Open311 writes that a browser sends from a page of another origin get 403.
 Requests without `Origin` (server-to-server clients, Open311 integrations) keep working.
-The same attack in Chromium, from a page on another port, is in `test_cross_site_browser.py`."""
+At the end, the same attack in Chromium, from a real page on another port."""
 
 from __future__ import annotations
 
@@ -169,3 +169,132 @@ def test_html_forms_keep_their_csrf_check(world: Any, ticket: Ticket) -> None:
     response = client.post(f"/tickets/{ticket.pk}/react/", {"kind": "vote"})
     assert response.status_code == 403
     assert reactions(ticket) == before
+
+
+# --- In Chromium: a page of another origin (another port) -----------------------------------
+
+ATTACK_PAGE = """<!doctype html><title>win a prize</title><script>
+(async function () {
+  var base = "%(base)s";
+  function send(path, body, type) {
+    var init = { method: "POST", mode: "no-cors", credentials: "include" };
+    if (body !== null) { init.body = body; init.headers = { "Content-Type": type }; }
+    return fetch(base + path, init).catch(function () {});
+  }
+  await send("/api/v1/tickets/%(ticket)s/vote/", null, null);
+  await send("/api/v1/tickets/%(ticket)s/thanks/", "", "text/plain");
+  await send("/api/v1/tickets/%(ticket)s/comments/", "body=Posted+by+another+site",
+             "application/x-www-form-urlencoded");
+  await send("/api/v1/tickets/%(ticket)s/comments/", '{"body": "Posted by another site"}',
+             "text/plain");
+  await send("/api/v1/comments/%(comment)s/flag/", "reason=spam",
+             "application/x-www-form-urlencoded");
+  // JSON needs a preflight, which is never granted: the request itself is never sent.
+  await fetch(base + "/api/v1/tickets/%(ticket)s/comments/", {
+    method: "POST", credentials: "include", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ body: "Posted by another site" })
+  }).catch(function () {});
+  document.title = "done";
+})();
+</script>"""
+
+
+class _AttackSite:
+    """A page on another port of the same host: another origin, the same site."""
+
+    def __init__(self, html: str) -> None:
+        import http.server
+        import threading
+
+        body = html.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def demo() -> Any:
+    from tests.realtime.processes import demo_env, demo_server
+
+    yield from demo_server(demo_env(prefix="fixline-cross-site-"))
+
+
+@pytest.fixture
+def chromium_browser() -> Any:
+    # Function-scoped: Playwright's event loop must be gone before the database teardown.
+    from tests.realtime.processes import chromium
+
+    yield from chromium()
+
+
+@pytest.mark.browser
+@pytest.mark.processes
+def test_a_page_on_another_port_cannot_flag_vote_or_comment(
+    demo: Any, chromium_browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.realtime.processes import http
+
+    base = demo.url
+    answer = http("GET", f"{base}/api/v1/tickets/?status=open")[1]
+    ticket = next(row["id"] for row in answer["results"] if not row.get("event"))
+    comments = http("GET", f"{base}/api/v1/tickets/{ticket}/comments/")[1]
+    if not comments:  # a neighbour's comment to flag
+        status, posted = http("POST", f"{base}/api/v1/tickets/{ticket}/comments/", {"body": "Hi"})
+        assert status in (201, 202), posted
+        comments = [posted]
+    before = http("GET", f"{base}/api/v1/tickets/{ticket}/")[1]
+
+    context = chromium_browser.new_context(locale="en-US")
+    page = context.new_page()
+    # The visitor has been on Fixline (their anonymous cookie is set) ...
+    page.goto(f"{base}/tickets/{ticket}/", wait_until="load")
+    # ... then opens the other site's page, which posts to Fixline with that cookie.
+    site = _AttackSite(ATTACK_PAGE % {"base": base, "ticket": ticket, "comment": comments[0]["id"]})
+    seen: list[tuple[str, str, int]] = []
+
+    def record(response: Any) -> None:
+        if response.url.startswith(base + "/api/"):
+            seen.append((response.request.method, response.url, response.status))
+
+    page.on("response", record)
+    try:
+        page.goto(site.url, wait_until="load")
+        expect(page).to_have_title("done", timeout=15_000)
+    finally:
+        site.stop()
+    posts = [(url, code) for method, url, code in seen if method == "POST"]
+    assert len(posts) == 5, seen  # the JSON one never left the browser (no preflight grant)
+    assert all(code == 403 for _url, code in posts), posts
+    after = http("GET", f"{base}/api/v1/tickets/{ticket}/")[1]
+    for count in ("votes", "thanks", "followers"):
+        assert after[count] == before[count], (count, before, after)
+    now = http("GET", f"{base}/api/v1/tickets/{ticket}/comments/")[1]
+    assert [c["id"] for c in now] == [c["id"] for c in comments]
+
+    # Our own page still posts (ticket-live.js sends JSON through the API).
+    page.goto(f"{base}/tickets/{ticket}/", wait_until="load")
+    form = page.get_by_test_id("comment-form")
+    form.locator("textarea[name=body]").fill("Posted from Fixline itself")
+    form.locator("[type=submit]").click()
+    expect(page.get_by_test_id("comment-list")).to_contain_text(
+        "Posted from Fixline itself", timeout=10_000
+    )
+    context.close()
