@@ -436,6 +436,15 @@ FIXLINE.update(
         "SERVE_MEDIA": env_bool("FIXLINE_SERVE_MEDIA", True),
     }
 )
+# Untrusted input, round 2 (docs/security.md): photo decodes at once per process (each up to
+# ~150 MB under the 25 MP cap of tickets/photos.py), and how long a request waits for a free
+# one before it is answered 429.
+FIXLINE.update(
+    {
+        "PHOTO_MAX_CONCURRENT_DECODES": env_int("FIXLINE_PHOTO_MAX_CONCURRENT_DECODES", 2),
+        "PHOTO_DECODE_WAIT_SECONDS": env_int("FIXLINE_PHOTO_DECODE_WAIT_SECONDS", 5),
+    }
+)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 if env_str("FIXLINE_MEDIA_STORAGE") == "s3":
