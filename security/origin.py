@@ -21,6 +21,7 @@ Requests without those headers (server-to-server API clients, Open311 integratio
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -53,6 +54,15 @@ def is_cross_origin(request: HttpRequest) -> bool:
     return request.META.get("HTTP_SEC_FETCH_SITE", "") in FOREIGN_FETCH_SITES
 
 
+def has_body(request: HttpRequest) -> bool:
+    """An empty body carries nothing to parse, whatever its type (the method decides: 405)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 1
+    return length > 0 or "HTTP_TRANSFER_ENCODING" in request.META
+
+
 class CrossOriginWriteMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -66,16 +76,29 @@ class CrossOriginWriteMiddleware:
             return JsonResponse(
                 {"detail": _("Requests from pages of other sites are not accepted.")}, status=403
             )
-        if (
-            request.method not in SAFE_METHODS
-            and request.path_info.startswith(JSON_ONLY_PREFIXES)
-            and request.META.get("CONTENT_TYPE")
-            and request.content_type != "application/json"
-        ):
-            # Also for endpoints that never read their body (vote, follow, thanks), which
-            # DRF's parsers would not look at.
-            return JsonResponse(
-                {"detail": _("Send the request body as JSON (Content-Type: application/json).")},
-                status=415,
-            )
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        """415 for a non-JSON body on an API write, also where the view never reads its body
+        (vote, follow, thanks), which DRF's parsers would not look at. Only for DRF views and
+        methods they accept: anything else keeps its own answer (405, 404)."""
+        if (
+            request.method in SAFE_METHODS
+            or not request.path_info.startswith(JSON_ONLY_PREFIXES)
+            or not has_body(request)
+            or request.content_type == "application/json"
+        ):
+            return None
+        cls = getattr(view_func, "cls", None)
+        if cls is None:
+            return None
+        actions = getattr(view_func, "actions", None) or {}
+        method = (request.method or "").lower()
+        if method not in actions and not (method in cls.http_method_names and hasattr(cls, method)):
+            return None
+        return JsonResponse(
+            {"detail": _("Send the request body as JSON (Content-Type: application/json).")},
+            status=415,
+        )
