@@ -97,6 +97,12 @@ MIDDLEWARE.insert(
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
 MIDDLEWARE.insert(1, "security.middleware.StripNulMiddleware")
+# Untrusted input, round 2 (docs/security.md): API and Open311 writes from a page of another
+# origin are refused before any body is read (after LocaleMiddleware: the answer is translated).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "security.origin.CrossOriginWriteMiddleware",
+)
 
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
@@ -305,11 +311,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (security/origin.py): form and multipart bodies are what a page of another
+    # site can send without a CORS preflight. Photos are uploaded through the HTML forms.
     "DEFAULT_PARSER_CLASSES": [
-        "security.parsers.StrictJSONParser",  # DRF's, refusing lone surrogates
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "security.parsers.StrictJSONParser",  # DRF's, refusing lone surrogates and deep nesting
     ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fixline API",
@@ -443,6 +450,15 @@ FIXLINE.update(
         "PHOTO_MAX_PIXELS": env_int("FIXLINE_PHOTO_MAX_PIXELS", 1600),
         # The embedded default serves uploaded photos itself; behind a CDN or S3, turn it off.
         "SERVE_MEDIA": env_bool("FIXLINE_SERVE_MEDIA", True),
+    }
+)
+# Untrusted input, round 2 (docs/security.md): photo decodes at once per process (each up to
+# ~150 MB under the 25 MP cap of tickets/photos.py), and how long a request waits for a free
+# one before it is answered 429.
+FIXLINE.update(
+    {
+        "PHOTO_MAX_CONCURRENT_DECODES": env_int("FIXLINE_PHOTO_MAX_CONCURRENT_DECODES", 2),
+        "PHOTO_DECODE_WAIT_SECONDS": env_int("FIXLINE_PHOTO_DECODE_WAIT_SECONDS", 5),
     }
 )
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

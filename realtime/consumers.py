@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import events, publish
+from realtime import events, jsondepth, publish
 from realtime.fastpath import Frame, Wire, send_frame, wire_for
 from realtime.layers import get_fanout
 
@@ -190,8 +190,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if bytes_data is not None:
             await self._client_error("binary_unsupported", "Send JSON text frames.")
             return
+        text = text_data or ""
+        if jsondepth.too_deep(text):
+            # Checked before parsing: the parser recurses per level (8,000 levels fit in one
+            # frame and crashed the consumer with RecursionError).
+            await self._client_error(
+                "too_deep", f"Frames may nest at most {jsondepth.MAX_DEPTH} levels."
+            )
+            return
         try:
-            frame = json.loads(text_data or "")
+            frame = json.loads(text)
         except ValueError:
             await self._client_error("bad_json", "Frames must be one JSON object.")
             return

@@ -20,7 +20,7 @@ from tickets.models import (
 )
 from tickets.public import comment_public
 from tickets.services.eventlog import _append_event, _lock_ticket
-from tickets.services.photos import _photos_save, photo_prepare
+from tickets.services.photos import _photos_save, photo_check, photo_decode
 from tickets.services.policy import _posting_decision, _rate_limit
 from tickets.services.validation import (
     COMMENT_MAX,
@@ -46,7 +46,7 @@ def comment_create(
 ) -> Comment:
     """A public comment. Returns it visible, or held for review (the API answers 202)."""
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
-    prepared_photos = photo_prepare(photos)
+    checked_photos = photo_check(photos)  # headers only: a bomb is refused before any decode
     ticket = Ticket.objects.select_related("event").filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("No such ticket."))
@@ -65,6 +65,7 @@ def comment_create(
         )
     if emergency and emergency.premoderate_anonymous and not actor.is_authenticated:
         decision.visibility = Comment.Visibility.HELD
+    prepared_photos = photo_decode(checked_photos)  # only for a writer who may write now
 
     now = timezone.now()
     with transaction.atomic():

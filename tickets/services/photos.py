@@ -20,19 +20,32 @@ from tickets.models import (
     Photo,
     Ticket,
 )
-from tickets.photos import PreparedPhoto
+from tickets.photos import CheckedPhoto, PreparedPhoto
 from tickets.services.eventlog import _append_event, _lock_ticket
 
 # --- Photos ------------------------------------------------------------------------------------
 
 
+def photo_check(uploads: Sequence[UploadedFile] | None, *, already: int = 0) -> list[CheckedPhoto]:
+    """Count, size, format and declared pixels of the uploads, from their headers only: cheap
+    enough to run before the posting policy and the rate limit; no pixel is decoded."""
+    if not uploads:
+        return []
+    return photo_processing.check_all(uploads, already=already)
+
+
+def photo_decode(checked: list[CheckedPhoto]) -> list[PreparedPhoto]:
+    """Decode and re-encode checked uploads (resized, EXIF stripped) before any transaction.
+    Call it only once the writer may write (policy and rate limit passed): decoding is the
+    expensive part."""
+    return photo_processing.decode_all(checked)
+
+
 def photo_prepare(
     uploads: Sequence[UploadedFile] | None, *, already: int = 0
 ) -> list[PreparedPhoto]:
-    """Check and re-encode uploads (resized, EXIF stripped) before any transaction."""
-    if not uploads:
-        return []
-    return photo_processing.prepare_all(uploads, already=already)
+    """Both steps, for callers with nothing to check in between."""
+    return photo_decode(photo_check(uploads, already=already))
 
 
 def _photos_save(

@@ -25,7 +25,7 @@ from tickets.models import (
 from tickets.public import ticket_summary
 from tickets.services.casework import casework_defaults
 from tickets.services.eventlog import _append_event, _lock_ticket
-from tickets.services.photos import _photos_save, photo_prepare
+from tickets.services.photos import _photos_save, photo_check, photo_decode
 from tickets.services.policy import _posting_decision, _rate_limit
 from tickets.services.reactions import address_of
 from tickets.services.routing import route
@@ -94,7 +94,7 @@ def ticket_create(
             field="service_code",
         )
     clean_answers = validate_answers(service_type, answers)
-    prepared_photos = photo_prepare(photos)
+    checked_photos = photo_check(photos)  # headers only: a bomb is refused before any decode
     emergency = _emergency(event)
     if event and emergency is None:
         raise InvalidInput(_("Unknown event “%(slug)s”.") % {"slug": event[:80]}, field="event")
@@ -102,6 +102,7 @@ def ticket_create(
     identity = actor.identity()
     _posting_decision(actor=actor, identity=identity, ticket=None, kind="ticket")
     _rate_limit(actor, "ticket")
+    prepared_photos = photo_decode(checked_photos)  # only for a writer who may write now
     if not anonymous and not display_name:
         display_name = actor.display_name
     now = timezone.now()
