@@ -5,7 +5,9 @@ reader also accepts the value from the file named by `<NAME>_FILE` where secrets
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,3 +50,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class SMTP:
+    host: str
+    port: int
+    user: str
+    password: str
+    ssl: bool
+    tls: bool
+
+
+def smtp_from_url(url: str) -> SMTP:
+    """`EMAIL_URL`: smtp:// (port 587), smtps:// (implicit TLS, 465) or submission:// (STARTTLS,
+    587), with an optional percent-encoded user and password."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"smtp", "smtps", "submission"}:
+        raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or submission://")
+    return SMTP(
+        host=parsed.hostname or "localhost",
+        port=parsed.port or (465 if parsed.scheme == "smtps" else 587),
+        user=unquote(parsed.username or ""),
+        password=unquote(parsed.password or ""),
+        ssl=parsed.scheme == "smtps",
+        tls=parsed.scheme == "submission",
+    )

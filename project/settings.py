@@ -18,7 +18,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from project.env import env_bool, env_int, env_list, env_str
+from project.env import env_bool, env_int, env_list, env_str, smtp_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FIXLINE_VAR_DIR", BASE_DIR / "var"))
@@ -68,41 +68,37 @@ INSTALLED_APPS = [
 # throttling (django-axes), the Content-Security-Policy (django-csp), account privacy pages.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "csp", "security"]
 
+# One ordered list; the order matters where a comment says so (docs/security.md).
 MIDDLEWARE = [
+    # Pages and API answers compressed (static files are compressed ahead by collectstatic);
+    # Django's GZipMiddleware pads its output against BREACH-style guessing.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
+    "security.middleware.StripNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # API and Open311 writes from a page of another origin are refused before any body is read
+    # (after LocaleMiddleware: the answer is translated).
+    "security.origin.CrossOriginWriteMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # OTP after authentication, then the guard: a 2FA account is never logged in by a password
+    # alone.
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "tickets.identity.IdentityMiddleware",
-]
-# OTP after authentication (then the guard: a 2FA account is never logged in by a password
-# alone); the CSP after X-Frame-Options (it exempts /embed/ from it); django-axes last.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
-    "security.middleware.RequireOTPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    # The CSP after X-Frame-Options: it exempts /embed/ from it.
     "security.middleware.FixlineCSPMiddleware",
-)
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-# NULs are removed from the query string (PostgreSQL refuses them in text: it was a 500).
-MIDDLEWARE.insert(1, "security.middleware.StripNulMiddleware")
-# Untrusted input, round 2 (docs/security.md): API and Open311 writes from a page of another
-# origin are refused before any body is read (after LocaleMiddleware: the answer is translated).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
-    "security.origin.CrossOriginWriteMiddleware",
-)
+    "tickets.identity.IdentityMiddleware",
+    # Idempotency-Key on every write (security/idempotency.py): after the identity middleware,
+    # whose identity (account, anonymous cookie, address hash) scopes the keys.
+    "security.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",  # django-axes last
+]
 
 ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
@@ -210,26 +206,15 @@ STORAGES: dict[str, dict[str, Any]] = {
 from project.staticfiles import cache_headers  # noqa: E402
 
 WHITENOISE_ADD_HEADERS_FUNCTION = cache_headers
-# Pages and API answers compressed too (static files are compressed ahead by collectstatic).
-# Django's GZipMiddleware pads its output against BREACH-style guessing; CSRF tokens are
-# masked per response anyway.
-MIDDLEWARE.insert(0, "django.middleware.gzip.GZipMiddleware")
 
 # --- E-mail: files under var/mail/ unless configured -------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
 if EMAIL_URL:
-    from urllib.parse import unquote, urlparse
-
-    _mail = urlparse(EMAIL_URL)
-    if _mail.scheme not in {"smtp", "smtps", "submission"}:
-        raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or submission://")
+    _smtp = smtp_from_url(EMAIL_URL)  # strict: smtp://, smtps:// or submission://
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _mail.hostname or "localhost"
-    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 587)
-    EMAIL_HOST_USER = unquote(_mail.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
-    EMAIL_USE_SSL = _mail.scheme == "smtps"
-    EMAIL_USE_TLS = _mail.scheme == "submission"
+    EMAIL_HOST, EMAIL_PORT = _smtp.host, _smtp.port
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp.user, _smtp.password
+    EMAIL_USE_SSL, EMAIL_USE_TLS = _smtp.ssl, _smtp.tls
 else:
     EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -300,8 +285,9 @@ AXES_VERBOSE = False
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API tokens expire; the password and 2FA enrolment rotate them (security/tokens.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "security.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -336,6 +322,7 @@ FIXLINE: dict[str, Any] = {
             "ticket": (3, 600),
             "flag": (20, 3600),
             "offer": (3, 600),
+            "reaction": (30, 60),  # votes, thanks, follows (an address: five times this)
         },
         # A person reporting through an Open311 integration (per account_id / device_id).
         "integration": {
@@ -343,12 +330,14 @@ FIXLINE: dict[str, Any] = {
             "ticket": (10, 600),
             "flag": (60, 3600),
             "offer": (10, 600),
+            "reaction": (60, 60),
         },
         "citizen": {
             "comment": (20, 60),
             "ticket": (10, 600),
             "flag": (60, 3600),
             "offer": (10, 600),
+            "reaction": (60, 60),
         },
     },
     "SIMILAR_RADIUS_METERS": 250,
@@ -376,19 +365,13 @@ FIXLINE: dict[str, Any] = {
             "sanctioned": 0.0,
         },
         "HIDE_THRESHOLD": 3.0,
+        # A citizen's flag counts alone only from an account with standing: this old, and with
+        # something public older than a day (docs/security.md, "Round 2: write-side abuse").
+        "STANDING": {
+            "MIN_ACCOUNT_DAYS": env_int("FIXLINE_STANDING_MIN_ACCOUNT_DAYS", 7),
+            "MIN_HISTORY_HOURS": 24,
+        },
     },
-}
-
-# --- Write-side abuse (docs/security.md, "Round 2: write-side abuse") -----------------------
-# Votes, thanks and follows share one rate-limit scope (an address without accounts gets five
-# times the anonymous limit); account standing decides whether a citizen's flag counts alone.
-FIXLINE["RATE_LIMITS"]["anonymous"]["reaction"] = (30, 60)
-FIXLINE["RATE_LIMITS"]["integration"]["reaction"] = (60, 60)
-FIXLINE["RATE_LIMITS"]["citizen"]["reaction"] = (60, 60)
-FIXLINE["MODERATION"]["STANDING"] = {
-    # An account has standing once it is this old and has something public older than a day.
-    "MIN_ACCOUNT_DAYS": env_int("FIXLINE_STANDING_MIN_ACCOUNT_DAYS", 7),
-    "MIN_HISTORY_HOURS": 24,
 }
 
 # --- Notifications and background work (docs/notifications.md) ----------------------------
@@ -411,11 +394,6 @@ FIXLINE.update(
 )
 
 # --- Accounts, tokens and mail (security round 2: docs/security.md) ----------------------
-# API tokens expire; the password and 2FA enrolment rotate them (security/tokens.py).
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "security.tokens.ExpiringTokenAuthentication",
-    "rest_framework.authentication.SessionAuthentication",
-]
 FIXLINE.update(
     {
         "API_TOKEN_TTL_DAYS": env_int("FIXLINE_API_TOKEN_TTL_DAYS", 30),
@@ -476,12 +454,6 @@ if env_str("FIXLINE_MEDIA_STORAGE") == "s3":
     AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
 
 # --- Storm-proof writes and Web Push (issue #16; docs/api.md, docs/notifications.md) -------
-# Idempotency-Key on every write (security/idempotency.py): after the identity middleware,
-# whose anonymous cookie identity (with the account and the address hash) scopes the keys.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("tickets.identity.IdentityMiddleware") + 1,
-    "security.idempotency.IdempotencyMiddleware",
-)
 # Web Push (VAPID): off unless a private key is set. The key is PEM or base64url (raw P-256
 # scalar); the public key is derived from it when not given. The subject is a mailto: or
 # https: URL the push services may contact.
