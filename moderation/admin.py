@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from moderation import services
 from moderation.models import AuditEntry, Flag, Offer, Sanction, TrustGrant
 from tickets.errors import ServiceError
-from tickets.identity import Actor
+from tickets.identity import Actor, client_ip
 
 
 class ViewOnly(admin.ModelAdmin):
@@ -55,7 +55,7 @@ class SanctionAdmin(ViewOnly):
 
     @admin.action(description=_("Lift the selected sanctions"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        actor = Actor(user=request.user, ip=request.META.get("REMOTE_ADDR", ""))
+        actor = Actor(user=request.user, ip=client_ip(request))
         for sanction in queryset:
             try:
                 services.sanction_revoke(
@@ -88,7 +88,7 @@ class TrustGrantAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: TrustGrant, form: Any, change: bool) -> None:
-        actor = Actor(user=request.user, ip=request.META.get("REMOTE_ADDR", ""))
+        actor = Actor(user=request.user, ip=client_ip(request))
         grant = obj.action == TrustGrant.Action.GRANT
         try:
             record = (services.trust_grant if grant else services.trust_revoke)(

@@ -72,7 +72,9 @@ def process_event(event_id: int) -> None:
             send_area_alerts(ticket)
         else:
             batch_follower_updates(event, ticket)
-            if event.type == events.TICKET_STATUS_CHANGED and event.data.get("to") == "closed":
+            closed = event.type == events.TICKET_STATUS_CHANGED and event.data.get("to") == "closed"
+            # A merged duplicate was not fixed: its people follow the original now.
+            if closed and event.data.get("reason") != "duplicate":
                 delay = timedelta(seconds=conf.is_it_fixed_delay())
                 jobs.ask_is_it_fixed(ticket.pk, event.seq, run_after=event.at + delay)
 

@@ -37,6 +37,7 @@ from rest_framework.response import Response
 
 from security import privacy, tokens
 from security.middleware import has_two_factor
+from security.parsers import StrictJSONParser
 
 PENDING_KEY = "fixline_2fa_pending"
 PENDING_MAX_AGE = 300  # seconds between the password and the code
@@ -183,6 +184,9 @@ class TokenView(ObtainAuthToken):
     revokes it. Failed attempts count towards the login lockout (django-axes)."""
 
     serializer_class = TokenSerializer
+    # JSON only, like the rest of the API (ObtainAuthToken also takes forms: a cross-site form
+    # post must not reach the password check).
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(request=TokenSerializer, responses={200: TokenOutput})
     def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:

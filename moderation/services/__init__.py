@@ -28,9 +28,6 @@ from moderation.services.sanctions import (
 )
 from moderation.services.trust import require_trust_granter, trust_grant, trust_revoke
 
-# The old name, still called by tests/moderation/test_sockets.py (not this app's to edit).
-event_create = emergency_create
-
 __all__ = [
     "COMMENT_ACTIONS",
     "DETAILS_MAX",
@@ -40,7 +37,6 @@ __all__ = [
     "SANCTION_MAX_MINUTES",
     "comment_moderate",
     "emergency_create",
-    "event_create",
     "flag_create",
     "offer_create",
     "offer_review",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -123,11 +124,11 @@ async def test_moderation_feed(world: dict[str, Any], ticket: Any) -> None:
 
 
 async def test_held_comment_goes_to_moderators(world: dict[str, Any], make_ticket: Any) -> None:
-    await database_sync_to_async(mod.event_create)(
+    await database_sync_to_async(mod.emergency_create)(
         actor=actor_for(world["agent"]),
         name="Storm",
         slug="storm",
-        starts_at="2020-01-01T00:00:00Z",
+        starts_at=datetime(2020, 1, 1, tzinfo=UTC),
         premoderate_anonymous=True,
     )
     ticket = await database_sync_to_async(make_ticket)(event="storm")

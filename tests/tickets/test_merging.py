@@ -11,9 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from moderation.models import AuditEntry
+from notifications import dispatch
 from realtime import events
 from tests.conftest import BOROUGH_POINT, CITY_POINT, actor_for, client_for
 from tickets import services
@@ -155,6 +157,47 @@ def test_merging_a_closed_ticket_keeps_it_closed_without_a_status_event(
     assert [e.type for e in _events(duplicate, seq)] == [events.TICKET_MERGED]
     back = services.ticket_unmerge(actor=agent, ticket_id=duplicate.pk)
     assert back.status == "closed" and back.closed_at is not None
+
+
+def test_a_merged_duplicate_is_not_reopened_but_unmerged(world: dict[str, Any]) -> None:
+    """Its reporter pressing "reopen" would bring back a closed duplicate whose followers now
+    live on the original: the answer says to follow that one (or to ask for an unmerge)."""
+    original, duplicate = _pair(world)
+    services.ticket_merge(actor=actor_for(world["agent"]), ticket_id=duplicate.pk, into=original.pk)
+    seq = Ticket.objects.get(pk=duplicate.pk).seq
+    with pytest.raises(Conflict, match=f"#{original.pk}"):
+        services.ticket_transition(
+            actor=actor_for(anon="second-reporter-00002"),
+            ticket_id=duplicate.pk,
+            action="reopen",
+            note="Still there",
+        )
+    assert Ticket.objects.get(pk=duplicate.pk).seq == seq  # nothing written
+
+
+def test_a_merged_duplicate_is_not_asked_is_it_fixed(world: dict[str, Any]) -> None:
+    """Closing as a duplicate is not a fix: the worker queues no "is it fixed?" question for it,
+    while an ordinary close still gets one."""
+
+    def questions() -> int:
+        return DBTaskResult.objects.filter(task_path__endswith="ask_is_it_fixed").count()
+
+    def process_close(ticket: Ticket) -> None:
+        close = TicketEvent.objects.filter(
+            ticket=ticket, type=events.TICKET_STATUS_CHANGED, data__to="closed"
+        ).latest("seq")
+        dispatch.process_event(close.pk)  # what the worker runs for the event
+
+    original, duplicate = _pair(world)
+    services.ticket_merge(actor=actor_for(world["agent"]), ticket_id=duplicate.pk, into=original.pk)
+    before = questions()
+    process_close(duplicate)
+    assert questions() == before
+    services.ticket_transition(
+        actor=actor_for(world["agent"]), ticket_id=original.pk, action="close", note="Done"
+    )
+    process_close(original)
+    assert questions() == before + 1
 
 
 def test_bad_merges_are_refused_naming_into(world: dict[str, Any]) -> None:

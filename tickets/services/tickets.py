@@ -229,6 +229,14 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
                 _("This ticket is %(status)s: “%(action)s” is not possible now.")
                 % {"status": ticket.get_status_display(), "action": action}
             )
+        if action == "reopen" and ticket.duplicate_of_id is not None:
+            # A merged duplicate comes back only by unmerge, which also takes back what moved.
+            raise Conflict(
+                _(
+                    "This ticket is a duplicate of #%(id)s: follow that one, or ask an agent to unmerge it."
+                )
+                % {"id": ticket.duplicate_of_id}
+            )
         if action == "reopen" and not note:
             raise InvalidInput(_("Say why the ticket should be reopened."), field="note")
         now = timezone.now()
