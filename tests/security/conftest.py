@@ -59,7 +59,9 @@ class _Scanner(HTMLParser):
         elif tag == "style":
             self.problems.append("<style>")
         elif tag == "link" and not values.get("href", "").startswith(("/static/", "/feeds/")):
-            if values.get("rel") not in ("alternate", "canonical", "icon"):
+            # Our own web app manifest (docs/offline.md) and nothing else of its kind.
+            manifest = values == {"rel": "manifest", "href": "/manifest.webmanifest"}
+            if values.get("rel") not in ("alternate", "canonical", "icon") and not manifest:
                 self.problems.append(f"<link {values}>")
         elif tag == "meta" and ("http-equiv" in values):
             self.problems.append(f"<meta http-equiv={values['http-equiv']!r}>")

@@ -80,8 +80,8 @@ def _client(user: Any = None, *, ip: str = "127.0.0.1") -> APIClient:
 def _send(client: APIClient, write: Write, key: str | None, **body: Any) -> Any:
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
     data = {**write.body, **body}
-    if write.form:
-        return client.post(write.path, data, **headers)
+    if write.form:  # Open311 clients post forms (the API's test default is JSON)
+        return client.post(write.path, data, format="multipart", **headers)
     return client.post(write.path, data, format="json", **headers)
 
 
