@@ -5,6 +5,7 @@ log, Open311), the role × action matrix, and the merge racing comments on Postg
 from __future__ import annotations
 
 import threading
+import zlib
 from typing import Any
 
 import pytest
@@ -27,16 +28,22 @@ pytestmark = pytest.mark.django_db
 NEAR = {"lat": 45.5051, "long": -73.5521}  # a few metres from BOROUGH_POINT
 
 
+def _neighbour(anon: str) -> Any:
+    """An anonymous neighbour on their own network address: anonymous reactions from one
+    address count once (docs/security.md), and these are different households."""
+    return actor_for(anon=anon, ip=f"198.51.100.{zlib.crc32(anon.encode()) % 250 + 1}")
+
+
 def _pair(world: dict[str, Any]) -> tuple[Ticket, Ticket]:
     """An original and a later duplicate of it, both in the Old Port borough."""
     original = services.ticket_create(
-        actor=actor_for(anon="first-reporter-000001"),
+        actor=_neighbour("first-reporter-000001"),
         title="Fallen tree on Quay street",
         service_code="snow",
         **BOROUGH_POINT,
     )
     duplicate = services.ticket_create(
-        actor=actor_for(anon="second-reporter-00002"),
+        actor=_neighbour("second-reporter-00002"),
         title="Tree across the road",
         service_code="snow",
         **NEAR,
@@ -55,7 +62,7 @@ def _valid(row: TicketEvent) -> None:
 
 
 def _react(ticket: Ticket, kind: str, anon: str) -> None:
-    services.ticket_react(actor=actor_for(anon=anon), ticket_id=ticket.pk, kind=kind)
+    services.ticket_react(actor=_neighbour(anon), ticket_id=ticket.pk, kind=kind)
 
 
 # --- Merge and unmerge ------------------------------------------------------------------------
@@ -167,7 +174,7 @@ def test_a_merged_duplicate_is_not_reopened_but_unmerged(world: dict[str, Any]) 
     seq = Ticket.objects.get(pk=duplicate.pk).seq
     with pytest.raises(Conflict, match=f"#{original.pk}"):
         services.ticket_transition(
-            actor=actor_for(anon="second-reporter-00002"),
+            actor=_neighbour("second-reporter-00002"),
             ticket_id=duplicate.pk,
             action="reopen",
             note="Still there",
