@@ -9,6 +9,7 @@ of them never deadlock); each change is written with its durable events in one t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -85,6 +86,21 @@ def _duplicate_ids(original_id: int) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _original_changed(
+    original: Ticket, *, duplicate: Ticket, at: datetime, actor: Identity
+) -> None:
+    """The original's side of a merge or unmerge: its list of duplicates is a public edit, and
+    both tickets' counters (followers, votes) changed."""
+    _append_event(
+        original,
+        events.TICKET_UPDATED,
+        {"changed": ["duplicates"], "duplicates": _duplicate_ids(original.pk)},
+        at=at,
+        actor=actor,
+    )
+    transaction.on_commit(lambda: _counters_changed(duplicate.pk, original.pk))
 
 
 def _status_data(
@@ -222,14 +238,7 @@ def ticket_merge(*, actor: Actor, ticket_id: int, into: Any, note: str = "") -> 
             at=now,
             actor=identity,
         )
-        _append_event(
-            original,
-            events.TICKET_UPDATED,
-            {"changed": ["duplicates"], "duplicates": _duplicate_ids(original.pk)},
-            at=now,
-            actor=identity,
-        )
-        transaction.on_commit(lambda: _counters_changed(ticket.pk, original.pk))
+        _original_changed(original, duplicate=ticket, at=now, actor=identity)
     ticket.refresh_from_db()
     return ticket
 
@@ -298,13 +307,6 @@ def ticket_unmerge(*, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
             at=now,
             actor=identity,
         )
-        _append_event(
-            original,
-            events.TICKET_UPDATED,
-            {"changed": ["duplicates"], "duplicates": _duplicate_ids(original.pk)},
-            at=now,
-            actor=identity,
-        )
-        transaction.on_commit(lambda: _counters_changed(ticket.pk, original.pk))
+        _original_changed(original, duplicate=ticket, at=now, actor=identity)
     ticket.refresh_from_db()
     return ticket
