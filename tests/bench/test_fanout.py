@@ -143,7 +143,11 @@ def envs() -> Any:
             MEM: h.seeded_env(),
             REDIS1: h.seeded_env(DATABASE_URL=pg.url, REDIS_URL=redis.url),
             REDIS2: h.base_env(
-                FIXLINE_VAR_DIR=h.tempfile.mkdtemp(), DATABASE_URL=pg.url, REDIS_URL=redis.url
+                FIXLINE_VAR_DIR=h.tempfile.mkdtemp(),
+                DATABASE_URL=pg.url,
+                REDIS_URL=redis.url,
+                # The watchers give both processes the first one's origin (as seeded_env does).
+                FIXLINE_WS_ALLOWED_ORIGINS="http://127.0.0.1:*",
             ),
             REDIS1_BEFORE: h.base_env(
                 FIXLINE_VAR_DIR=h.tempfile.mkdtemp(),
