@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from django.templatetags.static import static
 from django.test import Client
 
 from realtime import counters
@@ -156,7 +157,7 @@ def test_ticket_page_has_every_test_hook(world: Any, make_ticket: Any) -> None:
     assert 'data-state="offline"' in html
     assert 'aria-live="polite"' in html
     assert re.search(r'<textarea[^>]*name="body"', html)
-    assert "js/ticket-live.js" in html
+    assert static("js/ticket-live.js") in html  # hashed once `make run` collected static
     assert 'data-testid="watching-count" data-counter="watching">0<' in html
 
 
@@ -420,7 +421,7 @@ def test_report_form_renders_types_questions_and_map(world: Any) -> None:
     assert "<optgroup" in html and 'value="pothole"' in html
     assert 'data-questions-for="pothole"' in html
     assert 'name="answer-depth"' in html and 'type="checkbox" name="answer-lane"' in html
-    assert "js/report-form.js" in html
+    assert static("js/report-form.js") in html
 
 
 def test_anonymous_visitor_reports_through_the_form(world: Any) -> None:
@@ -545,7 +546,7 @@ def test_pages_carry_leaflet_map_data(world: Any, make_ticket: Any, settings: An
         data = json.loads(match.group(1))
         assert data["tiles"] == ""  # no tiles: outlines and markers on a plain background
         assert {f["properties"]["slug"] for f in data["areas"]["features"]} >= {"old-port"}
-        assert "vendor/leaflet/leaflet.js" in html and "<script>" not in html
+        assert static("vendor/leaflet/leaflet.js") in html and "<script>" not in html
     home = json.loads(
         re.search(r'id="map-data" type="application/json">(.*?)</script>', page(Client(), "/"))[1]
     )
