@@ -1,20 +1,25 @@
 """Admin for moderation: the audit log and flags are read-only (the audit log is immutable);
 sanctions are lifted through the service; offers show their contact to staff; trust is granted
-or revoked through the service, so every change is audited. Emergency events are edited in
-`tickets/admin.py`."""
+or revoked through the service, so every change is audited; so are comments hidden, restored
+or approved here (`AuditedCommentAdmin`; tickets' takedowns are audited by their service's
+listener). Emergency events are edited in `tickets/admin.py`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from moderation import services
+from moderation import permissions, services
 from moderation.models import AuditEntry, Flag, Offer, Sanction, TrustGrant
+from tickets.admin import CommentAdmin
 from tickets.errors import ServiceError
 from tickets.identity import Actor, client_ip
+from tickets.models import Comment
 
 
 class ViewOnly(admin.ModelAdmin):
@@ -100,3 +105,104 @@ class TrustGrantAdmin(admin.ModelAdmin):
         obj.pk = record.pk
         obj.by = record.by
         obj.at = record.at
+
+
+# --- Comments: every visibility change in the admin goes through the audited service --------
+
+
+def _moderate(request: HttpRequest, comment_id: int, action: str, reason: str) -> bool:
+    try:
+        services.comment_moderate(
+            actor=Actor(user=request.user, ip=client_ip(request)),
+            comment_id=comment_id,
+            action=action,
+            reason=reason,
+        )
+    except ServiceError as exc:
+        messages.error(request, f"#{comment_id}: {exc.message}")
+        return False
+    return True
+
+
+def _moderate_selected(request: HttpRequest, queryset: Any, action: str) -> None:
+    reason = gettext("Changed in the admin by %(user)s") % {"user": request.user}
+    done = sum(
+        _moderate(request, pk, action, reason) for pk in queryset.values_list("pk", flat=True)
+    )
+    messages.success(request, gettext("%(n)s comment(s) updated.") % {"n": done})
+
+
+@admin.action(description=_("Hide the selected comments"))
+def hide_comments(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    _moderate_selected(request, queryset, "hide")
+
+
+@admin.action(description=_("Show (approve or restore) the selected comments"))
+def show_comments(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    reason = gettext("Changed in the admin by %(user)s") % {"user": request.user}
+    done = 0
+    for pk, visibility in queryset.values_list("pk", "visibility"):
+        action = "approve" if visibility == Comment.Visibility.HELD else "restore"
+        done += _moderate(request, pk, action, reason)
+    messages.success(request, gettext("%(n)s comment(s) updated.") % {"n": done})
+
+
+class CommentVisibilityForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to change the visibility; kept in the audit log."),
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["visibility"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "visibility" in self.changed_data and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", gettext("Say why the visibility changes."))
+        return cleaned
+
+
+# What a visibility chosen on the change form means, from the comment's state before.
+_FORM_ACTIONS = {
+    (Comment.Visibility.HELD, Comment.Visibility.VISIBLE): "approve",
+    (Comment.Visibility.HELD, Comment.Visibility.HIDDEN): "reject",
+    (Comment.Visibility.HIDDEN, Comment.Visibility.VISIBLE): "restore",
+    (Comment.Visibility.VISIBLE, Comment.Visibility.HIDDEN): "hide",
+}
+
+
+admin.site.unregister(Comment)
+
+
+@admin.register(Comment)
+class AuditedCommentAdmin(CommentAdmin):
+    """The comment's visibility is edited on its page or by the actions; both call
+    `moderation.services.comment_moderate`, so each change is one audit entry, one durable
+    event, and reaches open pages live."""
+
+    form = CommentVisibilityForm
+    actions = [hide_comments, show_comments]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f for f in CommentAdmin.readonly_fields if f != "visibility"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        user = request.user
+        if obj is None:
+            return bool(getattr(user, "is_staff", False)) and permissions.is_moderator(user)
+        return permissions.can_moderate_ticket(user, obj.ticket)
+
+    def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
+        if "visibility" not in form.changed_data:
+            return  # the text and the rest are never edited
+        before = form.initial.get("visibility")
+        action = _FORM_ACTIONS.get((before, obj.visibility))
+        if action is None:
+            messages.error(request, gettext("This change of visibility is not possible."))
+            return
+        _moderate(request, obj.pk, action, form.cleaned_data["reason"])

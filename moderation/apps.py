@@ -10,7 +10,7 @@ class ModerationConfig(AppConfig):
         # Imported here, not at the top: services import models, which the app registry only
         # allows once every app is loaded (that is, in ready()).
         from moderation import selectors, services
-        from moderation.services import casework_audit, merge_audit
+        from moderation.services import casework_audit, merge_audit, takedown_audit
         from tickets import identity
         from tickets import services as ticket_services
 
@@ -19,5 +19,7 @@ class ModerationConfig(AppConfig):
         # Casework: reroutes, merges and unmerges are audited.
         ticket_services.register_event_listener(casework_audit.on_ticket_event)
         ticket_services.register_event_listener(merge_audit.on_ticket_event)
+        # Takedown: every ticket hidden or restored, by any caller, is audited.
+        ticket_services.register_ticket_visibility_listener(takedown_audit.on_ticket_visibility)
         # Salts that active address sanctions need survive the daily rotation.
         identity.register_salt_keeper(selectors.salt_days_in_use)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from moderation import permissions, selectors, services
 from moderation.forms import OfferForm
+from tickets import selectors as ticket_selectors
 from tickets.errors import InvalidInput, ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import EmergencyEvent, Ticket
@@ -42,8 +43,8 @@ def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
     if emergency is None:
         raise Http404(_("No such event."))
     tickets = list(
-        Ticket.objects.filter(event=emergency)
-        .select_related("service_type", "jurisdiction")
+        ticket_selectors.public_tickets()
+        .filter(event=emergency)
         .order_by("-created_at", "-id")[:100]
     )
     context = {"emergency": emergency, "tickets": tickets, "active": emergency.is_active()}

@@ -62,8 +62,8 @@ def process_event(event_id: int) -> None:
     if event is None or event.type not in HANDLED_TYPES:
         return
     ticket = _ticket(event.ticket_id)
-    if ticket is None:
-        return
+    if ticket is None or ticket.visibility == Ticket.Visibility.HIDDEN:
+        return  # taken down: nothing about it goes out to the public (alerts, followers)
     with transaction.atomic():
         push.queue_for_event(event, ticket)  # Web Push: followers and area alerts
         if event.type == events.TICKET_CREATED:
@@ -304,8 +304,8 @@ def _change(event: TicketEvent) -> dict[str, Any] | None:
 def _send_follower_updates(batch: Batch) -> None:
     ticket = _ticket(batch.ticket_id)
     identity = batch.identity
-    if ticket is None or identity is None:
-        return
+    if ticket is None or identity is None or ticket.visibility == Ticket.Visibility.HIDDEN:
+        return  # taken down since the batch was made: its text is not mailed out
     if not Follow.objects.filter(ticket=ticket, identity=identity).exists():
         return  # unsubscribed while the batch was waiting
     found = follower_address(identity, ticket)

@@ -25,6 +25,9 @@ OFFER_UPDATED = "offer.updated"
 # Casework: a duplicate merged into another ticket, and the merge undone (on the duplicate).
 TICKET_MERGED = "ticket.merged"
 TICKET_UNMERGED = "ticket.unmerged"
+# Takedown: a ticket hidden by a moderator, and brought back (never any text of the ticket).
+TICKET_HIDDEN = "ticket.hidden"
+TICKET_RESTORED = "ticket.restored"
 DURABLE_TYPES = frozenset(
     {
         TICKET_CREATED,
@@ -37,6 +40,8 @@ DURABLE_TYPES = frozenset(
         OFFER_UPDATED,
         TICKET_MERGED,
         TICKET_UNMERGED,
+        TICKET_HIDDEN,
+        TICKET_RESTORED,
     }
 )
 # Transient messages: no seq, never stored.
@@ -45,7 +50,8 @@ TICKET_COUNTERS = "ticket.counters"
 ERROR = "error"
 PONG = "pong"
 # Events that also go to the public area feeds.
-FEED_TYPES = frozenset({TICKET_CREATED, TICKET_STATUS_CHANGED})
+# (`ticket.hidden` / `ticket.restored` too, so open lists and maps drop or refetch it.)
+FEED_TYPES = frozenset({TICKET_CREATED, TICKET_STATUS_CHANGED, TICKET_HIDDEN, TICKET_RESTORED})
 
 # --- Payloads: the `data` of each message type ------------------------------------------
 # `FORBID`: no key beyond those listed (JSON Schema `additionalProperties: false`).
@@ -186,6 +192,15 @@ class TicketUnmerged(TypedDict):
     by: str
 
 
+@with_config(FORBID)
+class TicketVisibility(TypedDict):
+    """`ticket.hidden`, `ticket.restored`: which ticket and its visibility now. No title,
+    description or reason: the point of a takedown is that its text is served no more."""
+
+    id: int
+    visibility: Literal["visible", "hidden"]
+
+
 class ErrorData(TypedDict):
     """`error` (more keys allowed)."""
 
@@ -261,6 +276,8 @@ DATA_TYPES: dict[str, Any] = {
     OFFER_UPDATED: OfferData,
     TICKET_MERGED: TicketMerged,
     TICKET_UNMERGED: TicketUnmerged,
+    TICKET_HIDDEN: TicketVisibility,
+    TICKET_RESTORED: TicketVisibility,
     HELLO: TicketCounters,
     TICKET_COUNTERS: TicketCounters,
     ERROR: ErrorData,

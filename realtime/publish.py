@@ -51,9 +51,22 @@ def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
             log.exception("publishing to %s failed", group)
 
 
+def ticket_private_group(ticket_id: int) -> str:
+    """Sockets that still see a taken-down ticket: its reporter's and its moderators'."""
+    return f"ticket.{ticket_id}.private"
+
+
 def publish_ticket_event(
-    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = ()
+    message: dict[str, Any],
+    *,
+    feed_scopes: Iterable[tuple[str, str]] = (),
+    private: bool = False,
 ) -> None:
+    """`private`: the ticket is taken down, so the event goes to its private sockets only,
+    never to the public ticket group or the feeds."""
+    if private:
+        send_to_groups([ticket_private_group(message["ticket"])], message)
+        return
     groups = [ticket_group(message["ticket"])]
     if message["type"] in events.FEED_TYPES:
         groups.append(feed_group())
@@ -63,10 +76,12 @@ def publish_ticket_event(
 
 
 def publish_on_commit(
-    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = ()
+    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = (), private: bool = False
 ) -> None:
     scopes = list(feed_scopes)
-    transaction.on_commit(lambda: publish_ticket_event(message, feed_scopes=scopes))
+    transaction.on_commit(
+        lambda: publish_ticket_event(message, feed_scopes=scopes, private=private)
+    )
 
 
 def moderation_groups_for(jurisdiction_id: int | None) -> list[str]:

@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets import services
+from tickets import permissions, services
 from tickets.errors import ServiceError
+from tickets.identity import Actor, client_ip
 from tickets.models import (
     Comment,
     EmergencyEvent,
@@ -85,47 +86,103 @@ class EmergencyEventAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class TicketVisibilityForm(forms.ModelForm):
+    """The one thing the admin changes on a ticket: its visibility (a takedown), with why."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to take the ticket down or restore it; kept in the audit log."),
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["visibility"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "visibility" in self.changed_data and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", gettext("Say why the visibility changes."))
+        return cleaned
+
+
+def _admin_actor(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, ip=client_ip(request))
+
+
+def _set_ticket_visibility(request: HttpRequest, queryset: Any, visibility: str) -> None:
+    done = 0
+    for ticket_id in queryset.values_list("pk", flat=True):
+        try:
+            services.ticket_set_visibility(
+                actor=_admin_actor(request),
+                ticket_id=ticket_id,
+                visibility=visibility,
+                reason=gettext("Changed in the admin by %(user)s") % {"user": request.user},
+            )
+        except ServiceError as exc:
+            messages.error(request, f"#{ticket_id}: {exc.message}")
+        else:
+            done += 1
+    messages.success(request, gettext("%(n)s ticket(s) updated.") % {"n": done})
+
+
+@admin.action(description=_("Take down (hide) the selected tickets"))
+def hide_tickets(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    _set_ticket_visibility(request, queryset, Ticket.Visibility.HIDDEN)
+
+
+@admin.action(description=_("Restore the selected tickets"))
+def restore_tickets(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    _set_ticket_visibility(request, queryset, Ticket.Visibility.VISIBLE)
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["id", "title", "status", "service_type", "jurisdiction", "created_at", "votes"]
-    list_filter = ["status", "jurisdiction", "service_type", "event", "anonymous"]
+    """Viewed only, except its visibility, which changes through the write layer (so the
+    takedown is audited, logged as `ticket.hidden`/`ticket.restored` and reaches open pages)."""
+
+    list_display = [
+        "id", "title", "status", "visibility", "service_type", "jurisdiction", "created_at",
+        "votes",
+    ]  # fmt: skip
+    list_filter = ["status", "visibility", "jurisdiction", "service_type", "event", "anonymous"]
     search_fields = ["title", "description", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["service_type", "jurisdiction"]
     show_full_result_count = False
+    form = TicketVisibilityForm
+    actions = [hide_tickets, restore_tickets]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Ticket._meta.fields if f.name != "visibility"]
 
-@admin.action(description=_("Hide the selected comments"))
-def hide_comments(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-    _set_visibility(request, queryset, Comment.Visibility.HIDDEN)
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        user = request.user
+        if obj is None:
+            return bool(getattr(user, "is_staff", False)) and permissions.is_moderator(user)
+        return services.can_take_down(user, obj)
 
-
-@admin.action(description=_("Show (approve or restore) the selected comments"))
-def show_comments(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-    _set_visibility(request, queryset, Comment.Visibility.VISIBLE)
-
-
-def _set_visibility(request: HttpRequest, queryset: Any, visibility: str) -> None:
-    done = 0
-    for comment_id in queryset.values_list("pk", flat=True):
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        if "visibility" not in form.changed_data:
+            return  # nothing else is edited here
         try:
-            services.comment_set_visibility(
-                comment_id=comment_id,
-                visibility=visibility,
-                reason=gettext("Changed in the admin by %(user)s") % {"user": request.user},
-                clear_shadow=visibility == Comment.Visibility.VISIBLE,
+            services.ticket_set_visibility(
+                actor=_admin_actor(request),
+                ticket_id=obj.pk,
+                visibility=obj.visibility,
+                reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
-        else:
-            done += 1
-    messages.success(request, gettext("%(n)s comment(s) updated.") % {"n": done})
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    """Comments change visibility through the write layer (the actions), so the change
-    reaches open pages live; their text is never edited."""
+    """Read-only here; their text is never edited. Moderation's admin adds the visibility
+    actions and form, through its audited service (`moderation/admin.py`)."""
 
     list_display = [
         "id",
@@ -139,7 +196,6 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["visibility", "official", "shadow"]
     search_fields = ["body", "display_name"]
     list_select_related = ["ticket"]
-    actions = [hide_comments, show_comments]
     readonly_fields = [
         "ticket",
         "author",

@@ -22,9 +22,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tickets import permissions, selectors, services
 from tickets.api_casework import CaseworkActions
+from tickets.api_takedown import TakedownActions
 from tickets.errors import RateLimited, ServiceError
 from tickets.filters import TicketFilter
-from tickets.identity import actor_from_request
+from tickets.identity import actor_from_request, existing_identity_id
 from tickets.models import Comment, ServiceType, Ticket
 from tickets.public import comment_public
 from tickets.serializers import (
@@ -94,6 +95,7 @@ def _rendered(
 
 class TicketViewSet(
     CaseworkActions,
+    TakedownActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -104,10 +106,14 @@ class TicketViewSet(
     queryset = Ticket.objects.none()
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.ticket_list().order_by("-updated_at", "-id")
+        return selectors.public_tickets().order_by("-updated_at", "-id")
 
     def get_object(self) -> Ticket:
-        ticket = selectors.ticket_get(self.kwargs.get("pk"))
+        # A taken-down ticket: 404, except for its reporter and moderators.
+        actor = actor_from_request(self.request)
+        ticket = selectors.ticket_get_for(
+            self.kwargs.get("pk"), user=self.request.user, identity_id=existing_identity_id(actor)
+        )
         if ticket is None:
             raise Http404
         return ticket

@@ -37,6 +37,7 @@ from realtime.fastpath import Frame
 # The names themselves, not `seam.`: `push` runs per socket per event.
 from realtime.seam import BUFFER, CATCH_UP, DROP, SEND, decide
 from tickets import permissions, selectors
+from tickets.identity import Actor, anon_token_from_cookies, existing_identity_id
 from tickets.models import EmergencyEvent, Jurisdiction
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class TicketConsumer(BaseConsumer):
         self.busy = True  # live messages wait in `buffer` until the replay is sent
         self.buffer: deque[dict[str, Any]] = deque()
         self.watched: int | None = None  # the ticket this socket counts in `watching`
+        self.private = False  # its reporter's or a moderator's: still served once taken down
         raw_since = query_params(self.scope).get("since")
         since: int | None = None
         if raw_since not in (None, ""):
@@ -76,9 +78,11 @@ class TicketConsumer(BaseConsumer):
                 await self.leave_all()
                 await self.close(CLOSE_NOT_FOUND)
                 return
-            latest, counts, staff = state
+            latest, counts, staff, self.private = state
             if staff:  # casework (notes, assignment): staff of the ticket's jurisdiction only
                 await self.join(publish.ticket_staff_group(self.ticket_id))
+            if self.private:  # takedown: its reporter and moderators keep following it
+                await self.join(publish.ticket_private_group(self.ticket_id))
             counters.ensure_flusher()
             await self.send_message(events.HELLO, counts, seq=latest)
             if since is None:
@@ -91,15 +95,19 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> tuple[int, Mapping[str, object], bool] | None:
-        ticket = selectors.ticket_get(self.ticket_id)
-        if ticket is None:
+    def _state(self) -> tuple[int, Mapping[str, object], bool, bool] | None:
+        user = self.scope.get("user")
+        token = anon_token_from_cookies(self.scope.get("cookies") or {})
+        viewer = existing_identity_id(Actor(user=user, anon_token=token))
+        ticket = selectors.ticket_get_for(self.ticket_id, user=user, identity_id=viewer)
+        if ticket is None:  # or taken down, for the public: refused like a missing one
             return None
-        staff = permissions.can_do_casework(self.scope.get("user"), ticket)
+        private = selectors.sees_hidden(ticket, user=user, identity_id=viewer)
+        staff = permissions.can_do_casework(user, ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
-        return ticket.seq, counts, staff
+        return ticket.seq, counts, staff, private
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""
@@ -138,7 +146,7 @@ class TicketConsumer(BaseConsumer):
 
     def push(self, message: dict[str, Any], frame: Frame) -> bool:
         """`deliver`'s rules (realtime/seam.py), synchronously, writing the prepared frame."""
-        if self.wire is None:
+        if self.wire is None or (not self.private and _takes_down(message)):
             return False
         seq = message.get("seq")
         action = decide(self.last, seq, self.busy)
@@ -153,6 +161,11 @@ class TicketConsumer(BaseConsumer):
         return True  # or DROP: already sent (replay overlap)
 
     async def deliver(self, message: dict[str, Any]) -> None:
+        if not self.private and _takes_down(message):
+            # A public copy gets `ticket.hidden`, then nothing more: the socket is closed.
+            await self.send_text(message["text"])
+            await self.revoke(CLOSE_NOT_FOUND)
+            return
         action = decide(self.last, message.get("seq"), self.busy)
         if action == SEND:
             await self._send_live(message)
@@ -215,6 +228,14 @@ class FeedConsumer(BaseConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         if self._first_time(message):
             await self.send_text(message["text"])
+
+
+_HIDDEN_PREFIX = '{"type":"' + events.TICKET_HIDDEN + '"'  # envelopes are dumped type first
+
+
+def _takes_down(message: dict[str, Any]) -> bool:
+    text = message.get("text")
+    return isinstance(text, str) and text.startswith(_HIDDEN_PREFIX)
 
 
 def _ticket_of(text: str) -> int:

@@ -20,7 +20,7 @@ WIDGET_FILTERS = ("jurisdiction", "event", "bbox", "status", "service_code")
 def widget(request: HttpRequest) -> HttpResponse:
     params = {k: request.GET[k] for k in WIDGET_FILTERS if request.GET.get(k)}
     filterset = TicketFilter(
-        params, queryset=selectors.ticket_list().order_by("-created_at", "-id")
+        params, queryset=selectors.public_tickets().order_by("-created_at", "-id")
     )
     if not filterset.is_valid():
         errors = {field: [str(e) for e in errs] for field, errs in filterset.errors.items()}

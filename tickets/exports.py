@@ -96,7 +96,7 @@ def public_row(row: dict[str, Any], private: dict[int, set[str]]) -> dict[str, A
 
 def _filtered(request: HttpRequest) -> Any:
     """(rows iterator, None) or (None, 400 response)."""
-    queryset = Ticket.objects.order_by("-updated_at", "-id")
+    queryset = Ticket.objects.public().order_by("-updated_at", "-id")
     filterset = TicketFilter(request.GET, queryset=queryset)
     if not filterset.is_valid():
         return None, JsonResponse(filterset.errors, status=400)

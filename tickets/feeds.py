@@ -110,7 +110,7 @@ class JurisdictionFeed(TicketListFeed):
 
     def items(self, obj: Jurisdiction) -> list[Ticket]:
         ids = jurisdictions.descendant_ids([obj.pk])
-        return self.latest(selectors.ticket_list().filter(jurisdiction_id__in=ids))
+        return self.latest(selectors.public_tickets().filter(jurisdiction_id__in=ids))
 
 
 class JurisdictionAtomFeed(JurisdictionFeed):
@@ -135,7 +135,7 @@ class EmergencyFeed(TicketListFeed):
         return clean(obj.description or f"Tickets reported during {obj.name}.")
 
     def items(self, obj: EmergencyEvent) -> list[Ticket]:
-        return self.latest(selectors.ticket_list().filter(event=obj))
+        return self.latest(selectors.public_tickets().filter(event=obj))
 
 
 class EmergencyAtomFeed(EmergencyFeed):
@@ -170,7 +170,7 @@ class AreaFeed(TicketListFeed):
     def items(self, obj: tuple[float, float, float, float]) -> list[Ticket]:
         min_long, min_lat, max_long, max_lat = obj
         return self.latest(
-            selectors.ticket_list().filter(
+            selectors.public_tickets().filter(
                 long__gte=min_long, long__lte=max_long, lat__gte=min_lat, lat__lte=max_lat
             )
         )
@@ -190,7 +190,7 @@ class TicketFeed(Feed):
     item_guid_is_permalink = False
 
     def get_object(self, request: HttpRequest, pk: int) -> Ticket:
-        ticket = selectors.ticket_get(pk)
+        ticket = selectors.public_tickets().filter(pk=pk).first()  # a feed has no viewer
         if ticket is None:
             raise Http404("No such ticket")
         return ticket

@@ -196,6 +196,14 @@ def identity_for(actor: Actor) -> Identity:
     return found
 
 
+def existing_identity_id(actor: Actor) -> int | None:
+    """The person's Identity pk if they already have one; a read never creates one. None for
+    someone known only by a network address: neighbours share it, so it owns nothing."""
+    if actor.known_by_address:
+        return None
+    return Identity.objects.filter(key=actor.key).values_list("pk", flat=True).first()
+
+
 def read_anon_cookie(request: HttpRequest) -> str | None:
     name = config.setting_str("ANON_COOKIE_NAME")
     if name not in request.COOKIES:
@@ -205,6 +213,19 @@ def read_anon_cookie(request: HttpRequest) -> str | None:
     except (signing.BadSignature, KeyError):
         return None
     return token if isinstance(token, str) and 16 <= len(token) <= 64 else None
+
+
+def anon_token_from_cookies(cookies: Mapping[str, str]) -> str | None:
+    """`read_anon_cookie` for a socket's scope (its parsed cookies)."""
+    name = config.setting_str("ANON_COOKIE_NAME")
+    raw = cookies.get(name)
+    if not raw:
+        return None
+    try:
+        token = signing.get_cookie_signer(salt=name + COOKIE_SALT).unsign(raw)
+    except signing.BadSignature:
+        return None
+    return token if 16 <= len(token) <= 64 else None
 
 
 def actor_from_request(request: HttpRequest) -> Actor:

@@ -18,10 +18,43 @@ def ticket_list() -> QuerySet[Ticket]:
 
 
 def ticket_get(ticket_id: Any) -> Ticket | None:
+    """Any ticket, taken down or not: for writers and staff. Pages and public answers use
+    `ticket_get_for` (one viewer) or `public_tickets` (lists)."""
     try:
         return ticket_list().get(pk=int(ticket_id))
     except (Ticket.DoesNotExist, ValueError, TypeError, OverflowError):
         return None
+
+
+# --- Takedown: the one public filter -----------------------------------------------------------
+
+
+def public_tickets() -> QuerySet[Ticket]:
+    """Every public list, map, feed, export, widget and Open311 answer reads from here: a
+    taken-down ticket is not in it (until it is restored)."""
+    return Ticket.objects.public().select_related("service_type", "jurisdiction", "event")
+
+
+def sees_hidden(ticket: Ticket, *, user: Any, identity_id: int | None) -> bool:
+    """Its reporter and its moderators would still see this ticket taken down."""
+    if identity_id is not None and identity_id == ticket.reporter_id:
+        return True
+    return permissions.is_moderator_for(user, ticket.jurisdiction_id)
+
+
+def can_see_ticket(ticket: Ticket, *, user: Any, identity_id: int | None) -> bool:
+    """A hidden ticket is still seen, marked, by its reporter and its moderators."""
+    if ticket.visibility == Ticket.Visibility.VISIBLE:
+        return True
+    return sees_hidden(ticket, user=user, identity_id=identity_id)
+
+
+def ticket_get_for(ticket_id: Any, *, user: Any, identity_id: int | None) -> Ticket | None:
+    """The ticket if this viewer may see it; None (a 404) for a taken-down one otherwise."""
+    ticket = ticket_get(ticket_id)
+    if ticket is None or not can_see_ticket(ticket, user=user, identity_id=identity_id):
+        return None
+    return ticket
 
 
 def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> QuerySet[Comment]:
@@ -43,6 +76,8 @@ def events_since(ticket_id: int, since: int, *, limit: int = EVENTS_PAGE_MAX) ->
 
 
 _COMMENT_TEXT_EVENTS = {"comment.created", "comment.restored"}
+# What a taken-down ticket's log no longer serves: the events that carry its own text.
+_TICKET_TEXT_EVENTS = {"ticket.created", "ticket.updated", "ticket.status_changed"}
 
 
 def public_events_since(
@@ -50,8 +85,15 @@ def public_events_since(
 ) -> list[dict[str, Any]]:
     """The log as the public may read it now, as envelopes. A comment hidden (or held, or
     shadowed) since it was logged is served as `comment.hidden` at its original seq, so a
-    replay never shows text a moderator has taken down, and seq numbering stays gapless."""
+    replay never shows text a moderator has taken down, and seq numbering stays gapless. So
+    is a taken-down ticket: the events carrying its title and description are served as
+    `ticket.hidden` at their seq (whoever reads: its page shows the rest to those allowed)."""
     rows = events_since(ticket_id, since, limit=limit)
+    hidden = (
+        Ticket.objects.filter(pk=ticket_id, visibility=Ticket.Visibility.HIDDEN).exists()
+        if any(r.type in _TICKET_TEXT_EVENTS for r in rows)
+        else False
+    )
     comment_ids = {r.data.get("id") for r in rows if r.type in _COMMENT_TEXT_EVENTS}
     public_ids = (
         set(
@@ -67,6 +109,8 @@ def public_events_since(
         type_, data = r.type, r.data
         if type_ in _COMMENT_TEXT_EVENTS and data.get("id") not in public_ids:
             type_, data = "comment.hidden", {"id": data.get("id")}
+        elif hidden and type_ in _TICKET_TEXT_EVENTS:
+            type_, data = "ticket.hidden", {"id": r.ticket_id, "visibility": "hidden"}
         out.append(envelope(type=type_, ticket=r.ticket_id, seq=r.seq, at=r.at, data=data))
     return out
 
@@ -93,7 +137,7 @@ def similar_open_tickets(
     """Open tickets of the same type within the configured radius (250 m), nearest first."""
     radius = config.setting_int("SIMILAR_RADIUS_METERS")
     min_lat, min_long, max_lat, max_long = geo.bbox_around(lat, long, radius)
-    candidates = Ticket.objects.filter(
+    candidates = Ticket.objects.public().filter(
         service_type=service_type,
         status__in=[Ticket.Status.OPEN, Ticket.Status.ACKNOWLEDGED],
         lat__gte=min_lat,

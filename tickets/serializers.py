@@ -39,6 +39,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "views", "followers", "votes", "thanks", "seq", "created_at", "updated_at",
             "acknowledged_at", "closed_at", "url",
             "duplicate_of",  # casework: the original's id while merged, else null
+            "visibility",  # takedown: "hidden" reaches only its reporter and moderators
         ]  # fmt: skip
         read_only_fields = fields
 

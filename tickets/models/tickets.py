@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.base import NeverDeleted
+from tickets.models.base import NeverDeleted, NeverDeletedQuerySet
 from tickets.models.casework import Priority, Team
 from tickets.models.people import Identity
 from tickets.models.places import EmergencyEvent, Jurisdiction, ServiceType
@@ -19,11 +19,25 @@ if TYPE_CHECKING:  # for annotations only: photos name their ticket, not the rev
     from tickets.models.photos import Photo
 
 
+class TicketQuerySet(NeverDeletedQuerySet):
+    def public(self) -> TicketQuerySet:
+        """What the public may see: every list, map, feed, export and Open311 answer starts
+        here (`tickets.selectors.public_tickets`); a taken-down ticket is not in it."""
+        return self.filter(visibility=Ticket.Visibility.VISIBLE)
+
+
 class Ticket(NeverDeleted):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         CLOSED = "closed", _("Closed")
+
+    class Visibility(models.TextChoices):
+        VISIBLE = "visible", _("Visible")
+        HIDDEN = "hidden", _("Hidden")
+
+    # Narrows NeverDeleted's manager (same class variable, a subclass of its queryset).
+    objects = TicketQuerySet.as_manager()  # type: ignore[misc]
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000, blank=True)
@@ -79,6 +93,16 @@ class Ticket(NeverDeleted):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+    # --- Takedown: a hidden ticket is kept, shown to its reporter and moderators only
+    # (tickets/services/takedown.py).
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=8,
+        choices=Visibility.choices,
+        default=Visibility.VISIBLE,
+        db_index=True,
+    )
+    moderation_reason = models.CharField(_("moderation reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

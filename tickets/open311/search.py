@@ -75,7 +75,7 @@ def _requests_queryset(jurisdiction: Jurisdiction | None) -> QuerySet[Ticket]:
     latest_note = (
         StatusChange.objects.filter(ticket=OuterRef("pk")).order_by("-at", "-id").values("note")
     )
-    qs = selectors.ticket_list().annotate(latest_note=Subquery(latest_note[:1]))
+    qs = selectors.public_tickets().annotate(latest_note=Subquery(latest_note[:1]))
     if jurisdiction is not None:
         qs = qs.filter(jurisdiction_id__in=jurisdictions.descendant_ids([jurisdiction.pk]))
     return qs

@@ -97,3 +97,22 @@ __all__ = [
 from tickets.services.merging import ticket_merge, ticket_unmerge  # noqa: E402
 
 __all__ += ["ticket_merge", "ticket_unmerge"]
+
+# Takedown: a ticket hidden from the public and restored (audited by moderation's listener).
+from tickets.services.takedown import (  # noqa: E402
+    VisibilityChange,
+    VisibilityListener,
+    can_take_down,
+    register_ticket_visibility_listener,
+    require_some_moderator,
+    ticket_set_visibility,
+)
+
+__all__ += [
+    "VisibilityChange",
+    "VisibilityListener",
+    "can_take_down",
+    "register_ticket_visibility_listener",
+    "require_some_moderator",
+    "ticket_set_visibility",
+]

@@ -74,8 +74,11 @@ def _append_event(
         ticket=ticket, seq=ticket.seq, type=type, at=at, data=data, actor=actor
     )
     message = events.envelope(type=type, ticket=ticket.pk, seq=row.seq, at=at, data=data)
-    scopes = _feed_scopes(ticket) if type in events.FEED_TYPES else []
-    publish.publish_on_commit(message, feed_scopes=scopes)
+    # A taken-down ticket's events reach only its reporter's and moderators' sockets; its
+    # `ticket.hidden` itself still goes to every open copy (and feed), which then let go.
+    private = ticket.visibility == Ticket.Visibility.HIDDEN and type != events.TICKET_HIDDEN
+    scopes = _feed_scopes(ticket) if type in events.FEED_TYPES and not private else []
+    publish.publish_on_commit(message, feed_scopes=scopes, private=private)
     for listener in _event_listeners:
         listener(row)
     return row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from tickets.models import (
     Vote,
 )
 from tickets.views.maps import _map_context, leaflet_data
+from tickets.views.takedown import takedown_notice
 
 # --- Ticket page ----------------------------------------------------------------------------
 
@@ -55,13 +57,16 @@ def _public_answers(ticket: Ticket, *, show_private: bool) -> list[dict[str, Any
 
 
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = selectors.ticket_get(pk)
-    if ticket is None:
-        raise Http404(_("No such ticket."))
     actor = actor_from_request(request)
-    services.ticket_view(ticket_id=ticket.pk, visitor_key=actor.key)
     identity_id = _existing_identity_id(actor)
     user = request.user
+    # Takedown: a hidden ticket is a 404 for the public; its reporter and moderators see it.
+    ticket = selectors.ticket_get_for(pk, user=user, identity_id=identity_id)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    if ticket.visibility == Ticket.Visibility.HIDDEN:
+        messages.warning(request, takedown_notice())
+    services.ticket_view(ticket_id=ticket.pk, visitor_key=actor.key)
     is_agent = permissions.is_agent_for(user, ticket.jurisdiction_id)
     comments = list(selectors.comments_for(ticket, user=user, identity_id=identity_id))
     reacted = {"follow": False, "vote": False, "thanks": False}
@@ -92,10 +97,10 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """Just the transition buttons for this viewer: what the live page fetches after a status
     change, instead of re-rendering the whole page (and counting a view) for every watcher."""
-    ticket = selectors.ticket_get(pk)
+    identity_id = _existing_identity_id(actor_from_request(request))
+    ticket = selectors.ticket_get_for(pk, user=request.user, identity_id=identity_id)
     if ticket is None:
         raise Http404(_("No such ticket."))
-    identity_id = _existing_identity_id(actor_from_request(request))
     context = {
         "ticket": ticket,
         "actions": permissions.allowed_actions(request.user, identity_id, ticket),

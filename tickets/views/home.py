@@ -25,7 +25,7 @@ PAGE_SIZE = 25
 
 def home(request: HttpRequest) -> HttpResponse:
     queryset = (
-        selectors.ticket_list()
+        selectors.public_tickets()
         .order_by("-created_at", "-id")
         .annotate(
             comment_count=Count(
