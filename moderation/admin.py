@@ -192,10 +192,11 @@ class AuditedCommentAdmin(CommentAdmin):
         return [f for f in CommentAdmin.readonly_fields if f != "visibility"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        if obj is None:
-            return bool(getattr(user, "is_staff", False)) and permissions.is_moderator(user)
-        return permissions.can_moderate_ticket(user, obj.ticket)
+        # The admin's own permission (admins), and the service's rule for this comment.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (
+            obj is None or permissions.can_moderate_ticket(request.user, obj.ticket)
+        )
 
     def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
         if "visibility" not in form.changed_data:

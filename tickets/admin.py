@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets import permissions, services
+from tickets import services
 from tickets.errors import ServiceError
 from tickets.identity import Actor, client_ip
 from tickets.models import (
@@ -160,10 +160,9 @@ class TicketAdmin(ReadOnlyAdmin):
         return [f.name for f in Ticket._meta.fields if f.name != "visibility"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        if obj is None:
-            return bool(getattr(user, "is_staff", False)) and permissions.is_moderator(user)
-        return services.can_take_down(user, obj)
+        # The admin's own permission (admins), and the service's rule for this ticket.
+        allowed = admin.ModelAdmin.has_change_permission(self, request, obj)
+        return allowed and (obj is None or services.can_take_down(request.user, obj))
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
         if "visibility" not in form.changed_data:
