@@ -7,7 +7,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -57,7 +57,9 @@ def refusal_message(sanction: Sanction) -> str:
         if sanction.kind == Sanction.Kind.MUTE:
             return _("You are muted: you can still read, but not post, react or flag.")
         return _("You have been banned: you can still read, but not post, react or flag.")
-    until = f"{timezone.localtime(sanction.ends_at):%Y-%m-%d %H:%M %Z}"
+    # The site's one date format (DATETIME_FORMAT, in the reader's language), and the zone.
+    ends_at = timezone.localtime(sanction.ends_at)
+    until = f"{formats.date_format(ends_at, 'DATETIME_FORMAT')} {ends_at.tzname()}"
     if sanction.kind == Sanction.Kind.MUTE:
         return _(
             "You are muted until %(until)s: you can still read, but not post, react or flag."
