@@ -168,7 +168,7 @@ class CommentVisibilityForm(forms.ModelForm):
 
 
 # What a visibility chosen on the change form means, from the comment's state before.
-_FORM_ACTIONS = {
+_FORM_ACTIONS: dict[tuple[str, str], str] = {
     (Comment.Visibility.HELD, Comment.Visibility.VISIBLE): "approve",
     (Comment.Visibility.HELD, Comment.Visibility.HIDDEN): "reject",
     (Comment.Visibility.HIDDEN, Comment.Visibility.VISIBLE): "restore",

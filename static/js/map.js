@@ -196,6 +196,11 @@
             announce(fmt(gettext("%(title)s is now %(status)s"),
               { title: d.title, status: STATUS_LABEL[d.to] || d.to }, true));
           }
+        } else if (msg.type === "ticket.hidden" && markers[d.id]) {
+          // Taken down by a moderator: its marker leaves every open map (no text is sent).
+          layer.removeLayer(markers[d.id]);
+          delete markers[d.id];
+          container.setAttribute("data-marker-count", String(Object.keys(markers).length));
         }
       };
       ws.onclose = function (ev) {

@@ -263,3 +263,22 @@ def test_the_log_never_serves_its_text_again(world: dict[str, Any], ticket: Tick
     restore(world, ticket)
     assert NEEDLE.encode() in Client().get(url).content
     assert json.loads(Client().get(url).content)[0]["type"] == "ticket.created"
+
+
+def test_the_public_cannot_write_on_it_through_the_pages_either(
+    world: dict[str, Any], ticket: Ticket
+) -> None:
+    hide(world, ticket)
+    page = Client()
+    page.force_login(world["outsider"])
+    for url, data in (
+        (f"/tickets/{ticket.pk}/react/", {"kind": "vote"}),
+        (f"/tickets/{ticket.pk}/comment/", {"body": "What was it?"}),
+        (f"/tickets/{ticket.pk}/transition/", {"action": "reopen", "note": "x"}),
+    ):
+        assert page.post(url, data).status_code == 404, url
+    ticket.refresh_from_db()
+    assert ticket.votes == 0 and not ticket.comments.exists()
+    reporter = Client()
+    reporter.force_login(world["owner"])
+    assert reporter.post(f"/tickets/{ticket.pk}/comment/", {"body": "Fixed it"}).status_code == 303

@@ -22,6 +22,7 @@ from tickets.public import comment_public
 from tickets.services.eventlog import _append_event, _lock_ticket
 from tickets.services.photos import _photos_save, photo_check, photo_decode
 from tickets.services.policy import _posting_decision, _rate_limit
+from tickets.services.takedown import require_visible_to
 from tickets.services.validation import (
     COMMENT_MAX,
     clean_text,
@@ -50,6 +51,7 @@ def comment_create(
     ticket = Ticket.objects.select_related("event").filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("No such ticket."))
+    require_visible_to(actor, ticket)
     identity = actor.identity()
     decision = _posting_decision(actor=actor, identity=identity, ticket=ticket, kind="comment")
     override = None

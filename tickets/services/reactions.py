@@ -19,6 +19,7 @@ from tickets.models import (
 )
 from tickets.services.eventlog import _lock_ticket
 from tickets.services.policy import _posting_decision, _rate_limit
+from tickets.services.takedown import require_visible_to
 
 # --- Follow, vote, thanks --------------------------------------------------------------------
 
@@ -67,6 +68,7 @@ def ticket_react(*, actor: Actor, ticket_id: int, kind: str) -> dict[str, int]:
     ticket_row = Ticket.objects.filter(pk=ticket_id).first()
     if ticket_row is None:
         raise NotFound(_("No such ticket."))
+    require_visible_to(actor, ticket_row)
     identity = actor.identity()
     _posting_decision(actor=actor, identity=identity, ticket=ticket_row, kind=kind)
     _rate_limit(actor, REACTION_SCOPE)

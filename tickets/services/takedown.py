@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from realtime import events
 from tickets import permissions
-from tickets.errors import Conflict, InvalidInput, NotAllowed
+from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
 from tickets.models import Ticket
 from tickets.services.eventlog import _append_event, _lock_ticket
@@ -48,6 +48,18 @@ def can_take_down(user: object, ticket: Ticket) -> bool:
     """The ticket's moderators: agents of its jurisdiction (and ancestors), trusted
     volunteers, admins — those who may hide its comments."""
     return permissions.is_moderator_for(user, ticket.jurisdiction_id)
+
+
+def require_visible_to(actor: Actor, ticket: Ticket) -> None:
+    """A taken-down ticket takes writes (comments, votes, status changes) only from its
+    reporter and its moderators; to anyone else it does not exist (404, as its page)."""
+    if ticket.visibility == Ticket.Visibility.VISIBLE:
+        return
+    if permissions.is_moderator_for(actor.user, ticket.jurisdiction_id):
+        return
+    if not actor.known_by_address and actor.identity().pk == ticket.reporter_id:
+        return
+    raise NotFound(_("No such ticket."))
 
 
 def require_some_moderator(actor: Actor) -> None:

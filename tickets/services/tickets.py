@@ -29,6 +29,7 @@ from tickets.services.photos import _photos_save, photo_check, photo_decode
 from tickets.services.policy import _posting_decision, _rate_limit
 from tickets.services.reactions import address_of
 from tickets.services.routing import route
+from tickets.services.takedown import require_visible_to
 from tickets.services.validation import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
@@ -212,6 +213,7 @@ def ticket_transition(*, actor: Actor, ticket_id: int, action: str, note: str = 
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
         ticket = _lock_ticket(ticket_id)
+        require_visible_to(actor, ticket)
         identity = actor.identity()
         if action == "reopen":
             owner_id = None if actor.known_by_address else identity.pk
