@@ -98,7 +98,10 @@ class TicketConsumer(BaseConsumer):
     def _state(self) -> tuple[int, Mapping[str, object], bool, bool] | None:
         user = self.scope.get("user")
         token = anon_token_from_cookies(self.scope.get("cookies") or {})
-        viewer = existing_identity_id(Actor(user=user, anon_token=token))
+        # Who is watching matters only to a taken-down ticket: its reporter (an account or
+        # the browser that filed it) keeps it. No query for a socket with neither.
+        known = token is not None or permissions.is_account(user)
+        viewer = existing_identity_id(Actor(user=user, anon_token=token)) if known else None
         ticket = selectors.ticket_get_for(self.ticket_id, user=user, identity_id=viewer)
         if ticket is None:  # or taken down, for the public: refused like a missing one
             return None
