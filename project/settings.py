@@ -85,8 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # OTP after authentication, then the guard: a 2FA account is never logged in by a password
-    # alone.
+    # OTP after authentication, then the guard: a 2FA account never logs in by password alone.
     "django_otp.middleware.OTPMiddleware",
     "security.middleware.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -94,9 +93,7 @@ MIDDLEWARE = [
     # The CSP after X-Frame-Options: it exempts /embed/ from it.
     "security.middleware.FixlineCSPMiddleware",
     "tickets.identity.IdentityMiddleware",
-    # Anonymous ticket pages served from the cache (issue 14, docs/performance.md "Flash
-    # crowd"): after the identity cookie, below CSRF, locale, security headers and gzip.
-    "tickets.pagecache.AnonymousPageCacheMiddleware",
+    "tickets.pagecache.AnonymousPageCacheMiddleware",  # issue 14: after the identity cookie
     # Idempotency-Key on every write (security/idempotency.py): after the identity middleware,
     # whose identity (account, anonymous cookie, address hash) scopes the keys.
     "security.idempotency.IdempotencyMiddleware",
@@ -501,8 +498,3 @@ FIXLINE.update(
         "HTTP_HEADER_TIMEOUT": env_int("FIXLINE_HTTP_HEADER_TIMEOUT", 10),
     }
 )
-
-# --- Flash crowd: the anonymous ticket page cache (issue 14, docs/performance.md) ---------
-# How long a stored anonymous ticket page may be served when no event of the ticket drops it
-# first (every comment, status change, hide or takedown does, at once, in every process).
-FIXLINE["PAGE_CACHE_SECONDS"] = env_int("FIXLINE_PAGE_CACHE_SECONDS", 10)

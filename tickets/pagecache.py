@@ -48,6 +48,8 @@ TOKEN_IN_FORM = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,
 PERSONAL_COOKIE = "fx_personal"
 CACHE_HEADER = "X-Fixline-Cache"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Seconds a stored page lives when no event drops it first (FIXLINE["PAGE_CACHE_SECONDS"]).
+PAGE_CACHE_SECONDS = 10
 
 
 class Entry(TypedDict):
@@ -190,6 +192,10 @@ class AnonymousPageCacheMiddleware:
                 "body": body,
                 "content_type": response["Content-Type"],
             }
-            cache.set(page_key, entry, timeout=config.setting_int("PAGE_CACHE_SECONDS", 10))
+            cache.set(
+                page_key,
+                entry,
+                timeout=config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS),
+            )
         response[CACHE_HEADER] = "miss"
         return response
