@@ -178,6 +178,7 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         if (
             response.status_code == 200
+            and request.method == "GET"  # a HEAD answer may come without its body
             and isinstance(response, HttpResponse)
             and not response.cookies
             and response.get("Content-Type", "").startswith("text/html")
