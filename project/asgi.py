@@ -3,10 +3,15 @@
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+# One thread hop per request: the middleware chain loaded sync (project/handlers.py).
+from project.handlers import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 from project.routing import build_application  # noqa: E402  (needs Django set up first)
 from security import slow_clients  # noqa: E402  (reads settings)

@@ -85,8 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # OTP after authentication, then the guard: a 2FA account is never logged in by a password
-    # alone.
+    # OTP after authentication, then the guard: a 2FA account never logs in by password alone.
     "django_otp.middleware.OTPMiddleware",
     "security.middleware.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -94,6 +93,7 @@ MIDDLEWARE = [
     # The CSP after X-Frame-Options: it exempts /embed/ from it.
     "security.middleware.FixlineCSPMiddleware",
     "tickets.identity.IdentityMiddleware",
+    "tickets.pagecache.AnonymousPageCacheMiddleware",  # issue 14: after the identity cookie
     # Idempotency-Key on every write (security/idempotency.py): after the identity middleware,
     # whose identity (account, anonymous cookie, address hash) scopes the keys.
     "security.idempotency.IdempotencyMiddleware",

@@ -43,7 +43,9 @@ def clients(world: dict[str, Any]) -> dict[str, Client]:
 
 
 def count(client: Any, url: str) -> int:
+    """Queries of a rendered page (the anonymous page cache emptied first)."""
     client.get(url)  # warm-up: sessions, identity cookie, caches
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
@@ -74,3 +76,18 @@ def test_comment_list_api_queries_do_not_grow_with_comments(
         few = count(client, f"/api/v1/tickets/{one.pk}/comments/")
         many = count(client, f"/api/v1/tickets/{fifty.pk}/comments/")
         assert few == many, f"{who}: {few} queries with 1 comment, {many} with 50"
+
+
+def test_cached_anonymous_page_costs_no_query(world: dict[str, Any], make_ticket: Any) -> None:
+    """A flash crowd on one ticket (issue 14): once rendered, the anonymous page is served
+    from the cache without touching the database, for returning and new visitors alike."""
+    ticket = make_ticket()
+    add_comments(world, ticket, 20)
+    url = f"/tickets/{ticket.pk}/"
+    returning = Client()
+    assert returning.get(url)["X-Fixline-Cache"] == "miss"
+    for client in (returning, Client()):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response["X-Fixline-Cache"] == "hit"
+        assert len(queries.captured_queries) == 0, [q["sql"] for q in queries.captured_queries]

@@ -1,0 +1,202 @@
+"""The anonymous ticket page, cached (issue 14: one shared link, a flash crowd).
+
+Modelled on Discourse's anonymous cache: a ticket page rendered for a visitor with no session
+is the same for every such visitor, so it is kept in Django's cache (locmem in the embedded
+default, Redis in production, so every daphne process shares it) and served again without the
+view, its queries or its template. What stays per visitor:
+
+- the view is counted on every hit, as the view counts it (`services.ticket_view`: once per
+  identity per 30 minutes, a cookie-less load is a new visitor);
+- the CSRF token: the page is stored with a placeholder where the token was, and each hit gets
+  the visitor's own token (Django's `get_token`, whose cookie CsrfViewMiddleware sets);
+- everything else that is per visitor (their own held or hidden comments, the pressed "me too"
+  and "thanks", the reporter's buttons) exists only for an identity that has written
+  something: such visitors carry `fx_personal=1` (set on their first successful write, or on
+  their first page load if their identity already has a row) and always get the view itself.
+  The cookie only ever costs its holder speed: a stored page is always a neutral one.
+
+Freshness: every durable event of a ticket (a comment, a status change, a hide, a takedown)
+drops the ticket's generation key when its transaction commits, in the same place the write
+layer broadcasts; a stored page is served only while the generation it was rendered under is
+still the current one. A page rendered while a write commits is stored under the old
+generation and never served. The time-to-live bounds what no event announces (counts, which
+the socket's hello refreshes anyway, and "5 minutes ago").
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
+
+from tickets import config, services
+from tickets.identity import actor_from_request
+from tickets.models import Identity, TicketEvent
+from tickets.services import register_event_listener
+
+PAGE_PATH = re.compile(r"^/tickets/(\d+)/$")
+# Where the render's CSRF token was: a string no escaped user text can contain.
+PLACEHOLDER = b"<fixline:csrf-token>"
+TOKEN_IN_FORM = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,64})"')
+PERSONAL_COOKIE = "fx_personal"
+CACHE_HEADER = "X-Fixline-Cache"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Seconds a stored page lives when no event drops it first (FIXLINE["PAGE_CACHE_SECONDS"]).
+PAGE_CACHE_SECONDS = 10
+
+
+class Entry(TypedDict):
+    gen: str
+    body: bytes
+    content_type: str
+
+
+def _generation_key(ticket_id: int) -> str:
+    return f"fx:page:gen:{ticket_id}"
+
+
+def _page_key(ticket_id: int, request: HttpRequest) -> str:
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    return f"fx:page:{ticket_id}:{language}:{request.scheme}:{request.get_host()}"
+
+
+def invalidate(ticket_id: int) -> None:
+    """Forget every stored page of the ticket, in every process (the key is shared)."""
+    cache.delete(_generation_key(ticket_id))
+
+
+def _on_event(row: TicketEvent) -> None:
+    ticket_id = row.ticket_id
+    transaction.on_commit(lambda: invalidate(ticket_id))
+
+
+def register() -> None:
+    register_event_listener(_on_event)
+
+
+def _current_generation(ticket_id: int) -> str:
+    key = _generation_key(ticket_id)
+    found = cache.get(key)
+    if found is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        found = cache.get(key)
+    return str(found)
+
+
+def _bypass(request: HttpRequest) -> bool:
+    """Requests that may see something of their own: a session (signed in, or messages kept
+    in it), messages in a cookie, API credentials, a query string (the page echoes it in its
+    links), or an identity that has written something."""
+    cookies = request.COOKIES
+    return bool(
+        settings.SESSION_COOKIE_NAME in cookies
+        or "messages" in cookies
+        or "HTTP_AUTHORIZATION" in request.META
+        or request.META.get("QUERY_STRING")
+        or cookies.get(PERSONAL_COOKIE) == "1"
+    )
+
+
+def _set_personal(response: HttpResponseBase, personal: bool) -> None:
+    response.set_cookie(
+        PERSONAL_COOKIE,
+        "1" if personal else "0",
+        max_age=config.setting_int("ANON_COOKIE_MAX_AGE"),
+        httponly=True,
+        samesite="Lax",
+        secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    """After the identity middleware (it needs the visitor's cookie token) and below the CSRF,
+    locale, security and compression middlewares, which treat a hit like any other answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        match = PAGE_PATH.match(request.path_info)
+        if match is None or request.method not in ("GET", "HEAD"):
+            response = self.get_response(request)
+            if (
+                request.method not in SAFE_METHODS
+                and response.status_code < 400
+                and getattr(request, "fixline_anon_token", None)
+                and settings.SESSION_COOKIE_NAME not in request.COOKIES
+                and request.COOKIES.get(PERSONAL_COOKIE) != "1"
+            ):
+                _set_personal(response, True)  # from now on this visitor's pages are theirs
+            return response
+        if _bypass(request):
+            return self._bypassed(request)
+        # A new visitor has written nothing; a returning one without the cookie is from
+        # before it existed, or cleared it.
+        unclassified = request.COOKIES.get(PERSONAL_COOKIE) != "0"
+        personal_unknown = unclassified and not getattr(request, "fixline_anon_token_is_new", True)
+        if personal_unknown:
+            # A returning visitor from before this cookie existed: one query, once.
+            key = actor_from_request(request).key
+            if Identity.objects.filter(key=key).exists():
+                response = self._bypassed(request)
+                _set_personal(response, True)
+                return response
+        ticket_id = int(match[1])
+        page_key, generation_key = _page_key(ticket_id, request), _generation_key(ticket_id)
+        found: dict[str, Any] = cache.get_many([page_key, generation_key])
+        entry: Entry | None = found.get(page_key)
+        generation = found.get(generation_key)
+        if entry is not None and generation is not None and entry["gen"] == generation:
+            response = self._hit(request, ticket_id, entry)
+        else:
+            response = self._miss(request, ticket_id, page_key)
+        if unclassified:
+            _set_personal(response, False)
+        return response
+
+    def _bypassed(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        response[CACHE_HEADER] = "bypass"
+        return response
+
+    def _hit(self, request: HttpRequest, ticket_id: int, entry: Entry) -> HttpResponse:
+        services.ticket_view(ticket_id=ticket_id, visitor_key=actor_from_request(request).key)
+        body = entry["body"].replace(PLACEHOLDER, get_token(request).encode())
+        response = HttpResponse(body, content_type=entry["content_type"])
+        response[CACHE_HEADER] = "hit"
+        return response
+
+    def _miss(self, request: HttpRequest, ticket_id: int, page_key: str) -> HttpResponseBase:
+        generation = _current_generation(ticket_id)  # before the view reads anything
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and request.method == "GET"  # a HEAD answer may come without its body
+            and isinstance(response, HttpResponse)
+            and not response.cookies
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.user.is_authenticated
+        ):
+            body = response.content
+            token = TOKEN_IN_FORM.search(body)
+            if token is not None:
+                body = body.replace(token[1], PLACEHOLDER)
+            entry: Entry = {
+                "gen": generation,
+                "body": body,
+                "content_type": response["Content-Type"],
+            }
+            cache.set(
+                page_key,
+                entry,
+                timeout=config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS),
+            )
+        response[CACHE_HEADER] = "miss"
+        return response
