@@ -166,10 +166,20 @@ def _item(
     }
 
 
-def queue(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
+def queue_item(*, user: Any, kind: str, pk: int) -> dict[str, Any] | None:
+    """One item of the user's queue, or None when it is not (or no longer) in it."""
+    if kind not in ("comment", "ticket", "offer") or not 0 < pk < 2**62:
+        return None
+    items = queue(user=user, only=(kind, pk))
+    return items[0] if items else None
+
+
+def queue(
+    *, user: Any, limit: int = 200, only: tuple[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Flagged (open flags) and held comments, and flagged tickets and offers, that the user
     may act on, most urgent first: highest flag score, then oldest. Each item has a `kind`
-    ("comment", "ticket" or "offer")."""
+    ("comment", "ticket" or "offer"). `only` = (kind, id) narrows it to one item."""
     open_flags = Flag.objects.filter(resolution=Flag.Resolution.OPEN)
     comments = _scoped(
         Comment.objects.filter(
@@ -194,6 +204,12 @@ def queue(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
             Q(ticket__isnull=True)
             | Q(ticket__jurisdiction_id__in=base.agent_jurisdiction_ids(user))
         )
+    if only is not None:
+        kind, pk = only
+        none = Q(pk__in=[])
+        comments = comments.filter(Q(pk=pk) if kind == "comment" else none)
+        tickets = tickets.filter(Q(pk=pk) if kind == "ticket" else none)
+        offers = offers.filter(Q(pk=pk) if kind == "offer" else none)
     comment_rows = list(comments.order_by("created_at", "id")[: limit * 2])
     ticket_rows = list(tickets.order_by("created_at", "id")[:limit])
     offer_rows = list(offers.order_by("created_at", "id")[:limit])
