@@ -93,7 +93,11 @@
     "trust.revoke": gettext("%(by)s revoked %(target)s's trusted status"),
     "event.create": gettext("%(by)s declared the event %(target)s")
   };
-  var KINDS = { comment: gettext("comment"), ticket: gettext("ticket"), offer: gettext("offer of help") };
+  var FLAGGED = {
+    comment: gettext("New flag on a comment on #%(ticket)s: %(reason)s (score %(score)s)"),
+    ticket: gettext("New flag on ticket #%(ticket)s: %(reason)s (score %(score)s)"),
+    offer: gettext("New flag on an offer of help: %(reason)s (score %(score)s)")
+  };
 
   function reasonLabel(reason) { return FLAG_REASONS[reason] || reason || ""; }
 
@@ -112,8 +116,8 @@
     switch (message.type) {
       case "moderation.action": return describeAction(d, message.ticket);
       case "flag.created":
-        return fmt(gettext("New flag on a %(kind)s of #%(ticket)s: %(reason)s (score %(score)s)"), {
-          kind: KINDS[d.kind || "comment"], ticket: d.ticket || "–", reason: reasonLabel(d.reason), score: d.score
+        return fmt(FLAGGED[d.kind || "comment"], {
+          ticket: d.ticket || "–", reason: reasonLabel(d.reason), score: d.score
         }, true) + (d.hidden ? " — " + gettext("hidden automatically") : "");
       case "comment.held":
         return fmt(gettext("A comment on #%(ticket)s is waiting for review"), { ticket: message.ticket }, true);
