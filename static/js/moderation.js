@@ -316,7 +316,10 @@
           if (!html) { return; }
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("sanction-list");
           var current = sanctionList();
-          if (fresh && current && !current.contains(document.activeElement)) { current.replaceWith(fresh); }
+          if (!fresh || !current) { return; }
+          var hadFocus = current.contains(document.activeElement);
+          current.replaceWith(fresh);
+          if (hadFocus) { fresh.setAttribute("tabindex", "-1"); fresh.focus(); }
         })
         .catch(function () {});
     }

@@ -292,3 +292,34 @@ def test_reporting_an_offer_from_the_ticket_page(
         "a moderator will look at it"
         in browser.get(f"/tickets/{borough_ticket.pk}/").content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_moderators_race_on_one_queue_item(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    """Different moderators, different buttons, one item: one outcome, one audit entry, and
+    every other click is told who was first."""
+    from tests.moderation.test_concurrency import _race
+    from tickets.errors import Conflict
+
+    comment = comment_on(borough_ticket, "contested", user=world["outsider"])
+    mod.flag_create(actor=actor_for(world["owner"]), comment_id=comment.pk, reason="abuse")
+    people = [world["agent"], world["volunteer"], world["admin"], world["borough-agent"]]
+    actions = ["hide", "dismiss", "hide", "restore"]
+
+    def click(i: int) -> Any:
+        return mod.comment_moderate(
+            actor=actor_for(people[i % 4]),
+            comment_id=comment.pk,
+            action=actions[i % 4],
+            reason=f"moderator {i}",
+            from_queue=True,
+        )
+
+    done, errors = _race(click)
+    assert len(done) == 1, errors
+    assert len(errors) == 7 and all(isinstance(e, Conflict) for e in errors), errors
+    assert all(str(e.message).startswith("Already handled by ") for e in errors)
+    entries = AuditEntry.objects.filter(target_type="comment", target_id=str(comment.pk))
+    assert entries.count() == 1
