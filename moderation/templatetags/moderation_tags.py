@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 from moderation import permissions, selectors, sentences
 from moderation.forms import OFFER_RESULT
@@ -19,8 +20,11 @@ def ticket_offers(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
     offer-help form, and the outcome of the visitor's last offer (shown once, where the
     redirect lands: `moderation.views.ticket_offer`)."""
     request = context.get("request")
-    session = getattr(request, "session", None)
-    result = session.pop(OFFER_RESULT, None) if session is not None else None
+    result = None
+    # Only a visitor with a session can have sent an offer: the others' (cacheable) page
+    # does not touch the session at all.
+    if request is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        result = request.session.pop(OFFER_RESULT, None)
     offers = list(selectors.public_offers(ticket))
     return {
         "ticket": ticket,
