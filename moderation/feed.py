@@ -75,10 +75,12 @@ class ModerationOffer(TypedDict):
 
 @with_config(events.FORBID)
 class FlagCreated(TypedDict):
-    """`flag.created`."""
+    """`flag.created`: a flag on a comment, a ticket or an offer (`kind`)."""
 
     id: int
-    comment: int
+    kind: NotRequired[Literal["comment", "ticket", "offer"]]
+    comment: NotRequired[int | None]
+    offer: NotRequired[int | None]
     ticket: NotRequired[int]
     reason: str
     details: NotRequired[str]

@@ -29,6 +29,10 @@ class TextField(forms.Field):
             raise forms.ValidationError(exc.message) from None
 
 
+# The session key of an offer's (or an offer flag's) outcome, shown once in the offers card.
+OFFER_RESULT = "fixline_offer_result"
+
+
 class OfferForm(forms.Form):
     """The ticket page's "offer help" form (the JSON API's `OfferRequestSerializer`)."""
 

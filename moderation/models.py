@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,8 @@ from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
 
 class Flag(models.Model):
-    """One identity's report of one comment. Resolved (never deleted) when a moderator acts."""
+    """One identity's report of one comment, ticket or volunteer offer (exactly one of the
+    three). Resolved (never deleted) when a moderator acts."""
 
     class Reason(models.TextChoices):
         SPAM = "spam", _("Spam")
@@ -29,7 +31,15 @@ class Flag(models.Model):
         ACTIONED = "actioned", _("Acted on")
         DISMISSED = "dismissed", _("Dismissed")
 
-    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="flags")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
+    )
+    offer = models.ForeignKey(
+        "Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
+    )
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="flags")
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     details = models.TextField(_("details"), max_length=1000, blank=True)
@@ -45,13 +55,31 @@ class Flag(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["comment", "identity"], name="flag_once_per_identity")
+            models.UniqueConstraint(fields=["comment", "identity"], name="flag_once_per_identity"),
+            models.UniqueConstraint(fields=["ticket", "identity"], name="flag_ticket_once"),
+            models.UniqueConstraint(fields=["offer", "identity"], name="flag_offer_once"),
+            models.CheckConstraint(
+                condition=(
+                    Q(comment__isnull=False, ticket__isnull=True, offer__isnull=True)
+                    | Q(comment__isnull=True, ticket__isnull=False, offer__isnull=True)
+                    | Q(comment__isnull=True, ticket__isnull=True, offer__isnull=False)
+                ),
+                name="flag_exactly_one_target",
+            ),
         ]
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
 
     def __str__(self) -> str:
-        return f"flag {self.reason} on comment {self.comment_id}"
+        target = self.comment_id or self.ticket_id or self.offer_id
+        return f"flag {self.reason} on {self.kind} {target}"
+
+    @property
+    def kind(self) -> str:
+        """What is flagged: "comment", "ticket" or "offer"."""
+        if self.comment_id is not None:
+            return "comment"
+        return "ticket" if self.ticket_id is not None else "offer"
 
 
 class Sanction(models.Model):

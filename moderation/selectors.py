@@ -80,13 +80,12 @@ def score_of(flags: list[Flag]) -> float:
 
 
 def comment_score(comment_id: int) -> float:
-    return score_of(
-        list(
-            Flag.objects.filter(
-                comment_id=comment_id, resolution=Flag.Resolution.OPEN
-            ).select_related("identity")
-        )
-    )
+    return target_score(comment=comment_id)
+
+
+def target_score(**target: int) -> float:
+    """The open flags' score of one comment, ticket or offer (`comment=`, `ticket=`, `offer=`)."""
+    return score_of(list(Flag.objects.filter(resolution=Flag.Resolution.OPEN, **target)))
 
 
 # --- Sanctions ---------------------------------------------------------------------------------
@@ -142,36 +141,140 @@ def _scoped(qs: QuerySet[Any], user: Any, field: str) -> QuerySet[Any]:
     return qs.filter(**{f"{field}__in": base.agent_jurisdiction_ids(user)})
 
 
-def queue(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
-    """Flagged (open flags) and held comments the user may act on, most urgent first:
-    highest flag score, then oldest."""
-    flagged_ids = Flag.objects.filter(resolution=Flag.Resolution.OPEN).values("comment_id")
+def _open_flags(field: str, ids: list[int]) -> dict[int, list[Flag]]:
+    flags: dict[int, list[Flag]] = defaultdict(list)
+    for flag in Flag.objects.filter(
+        **{f"{field}_id__in": ids}, resolution=Flag.Resolution.OPEN
+    ).order_by("created_at", "id"):
+        flags[getattr(flag, f"{field}_id")].append(flag)
+    return flags
+
+
+def _item(
+    kind: str, target: Any, ticket: Ticket | None, flags: list[Flag], held: bool
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": target.pk,
+        "comment": target if kind == "comment" else None,
+        "offer": target if kind == "offer" else None,
+        "ticket": ticket,
+        "score": score_of(flags),
+        "flags": flags,
+        "held": held,
+        "created_at": target.created_at,
+    }
+
+
+def queue_item(*, user: Any, kind: str, pk: int) -> dict[str, Any] | None:
+    """One item of the user's queue, or None when it is not (or no longer) in it."""
+    if kind not in ("comment", "ticket", "offer") or not 0 < pk < 2**62:
+        return None
+    items = queue(user=user, only=(kind, pk))
+    return items[0] if items else None
+
+
+def queue(
+    *, user: Any, limit: int = 200, only: tuple[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Flagged (open flags) and held comments, and flagged tickets and offers, that the user
+    may act on, most urgent first: highest flag score, then oldest. Each item has a `kind`
+    ("comment", "ticket" or "offer"). `only` = (kind, id) narrows it to one item."""
+    open_flags = Flag.objects.filter(resolution=Flag.Resolution.OPEN)
     comments = _scoped(
         Comment.objects.filter(
-            Q(pk__in=flagged_ids) | Q(visibility=Comment.Visibility.HELD)
+            Q(pk__in=open_flags.filter(comment__isnull=False).values("comment_id"))
+            | Q(visibility=Comment.Visibility.HELD)
         ).select_related("ticket", "ticket__jurisdiction", "author"),
         user,
         "ticket__jurisdiction_id",
     )
-    rows = list(comments.order_by("created_at", "id")[: limit * 2])
-    flags: dict[int, list[Flag]] = defaultdict(list)
-    for flag in Flag.objects.filter(
-        comment_id__in=[c.pk for c in rows], resolution=Flag.Resolution.OPEN
-    ).select_related("identity"):
-        flags[flag.comment_id].append(flag)
-    items = []
-    for comment in rows:
-        item_flags = flags.get(comment.pk, [])
-        items.append(
-            {
-                "comment": comment,
-                "score": score_of(item_flags),
-                "flags": item_flags,
-                "held": comment.visibility == Comment.Visibility.HELD,
-            }
+    tickets = _scoped(
+        Ticket.objects.filter(
+            pk__in=open_flags.filter(ticket__isnull=False).values("ticket_id")
+        ).select_related("jurisdiction", "reporter"),
+        user,
+        "jurisdiction_id",
+    )
+    offers = Offer.objects.filter(
+        pk__in=open_flags.filter(offer__isnull=False).values("offer_id")
+    ).select_related("ticket", "ticket__jurisdiction", "event", "author")
+    if not permissions.moderates_everywhere(user):
+        offers = offers.filter(
+            Q(ticket__isnull=True)
+            | Q(ticket__jurisdiction_id__in=base.agent_jurisdiction_ids(user))
         )
-    items.sort(key=lambda i: (-i["score"], i["comment"].created_at, i["comment"].pk))
+    if only is not None:
+        kind, pk = only
+        none = Q(pk__in=[])
+        comments = comments.filter(Q(pk=pk) if kind == "comment" else none)
+        tickets = tickets.filter(Q(pk=pk) if kind == "ticket" else none)
+        offers = offers.filter(Q(pk=pk) if kind == "offer" else none)
+    comment_rows = list(comments.order_by("created_at", "id")[: limit * 2])
+    ticket_rows = list(tickets.order_by("created_at", "id")[:limit])
+    offer_rows = list(offers.order_by("created_at", "id")[:limit])
+    by_comment = _open_flags("comment", [c.pk for c in comment_rows])
+    by_ticket = _open_flags("ticket", [t.pk for t in ticket_rows])
+    by_offer = _open_flags("offer", [o.pk for o in offer_rows])
+    items = [
+        _item(
+            "comment",
+            c,
+            c.ticket,
+            by_comment.get(c.pk, []),
+            c.visibility == Comment.Visibility.HELD,
+        )
+        for c in comment_rows
+    ]
+    items += [_item("ticket", t, t, by_ticket.get(t.pk, []), False) for t in ticket_rows]
+    items += [_item("offer", o, o.ticket, by_offer.get(o.pk, []), False) for o in offer_rows]
+    items.sort(key=lambda i: (-i["score"], i["created_at"], i["kind"], i["id"]))
     return items[:limit]
+
+
+def pending_offers(*, user: Any, limit: int = 100) -> list[Offer]:
+    """Offers awaiting a decision or under way (pending, accepted) that the user handles,
+    oldest first: the console's offer queue."""
+    offers = Offer.objects.filter(
+        status__in=(Offer.Status.PENDING, Offer.Status.ACCEPTED)
+    ).select_related("ticket", "ticket__jurisdiction", "event", "author")
+    if not permissions.moderates_everywhere(user):
+        offers = offers.filter(
+            Q(ticket__isnull=True)
+            | Q(ticket__jurisdiction_id__in=base.agent_jurisdiction_ids(user))
+        )
+    return list(offers.order_by("created_at", "id")[:limit])
+
+
+def active_sanction_list(*, limit: int = 200) -> list[Sanction]:
+    """Sanctions in force now, soonest to end first (permanent ones last)."""
+    rows = _in_force(Sanction.objects.select_related("identity", "created_by"))
+    return sorted(
+        rows.order_by("-created_at", "-id")[:limit],
+        key=lambda s: (s.ends_at is None, s.ends_at or s.created_at),
+    )
+
+
+def collateral(identity: Identity) -> int:
+    """How many OTHER identities were seen from this identity's (salted) network address in
+    the last 24 h: the people an address-following sanction would also catch."""
+    if identity.kind == Identity.Kind.ACCOUNT or not identity.last_ip_hash:
+        return 0
+    since = timezone.now() - timedelta(hours=24)
+    return (
+        Identity.objects.filter(last_ip_hash=identity.last_ip_hash, last_seen_at__gte=since)
+        .exclude(pk=identity.pk)
+        .count()
+    )
+
+
+def last_action_on(target_type: str, target_id: int | str) -> AuditEntry | None:
+    """The latest audit entry on a target: who handled it, for "Already handled by …"."""
+    return (
+        AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 # --- Offers ------------------------------------------------------------------------------------

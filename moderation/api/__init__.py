@@ -7,33 +7,39 @@ One module per concept; this package re-exports the views `moderation.urls` rout
 
 from moderation.api.audit import audit
 from moderation.api.emergencies import emergency_detail, emergency_list
-from moderation.api.flags import flag
+from moderation.api.flags import flag, flag_offer, flag_ticket
 from moderation.api.offers import (
     emergency_offers,
     offer_detail,
+    offer_queue,
     offer_review,
     offer_withdraw,
     ticket_offers,
 )
-from moderation.api.queue import hide, item_action, queue, restore
-from moderation.api.sanctions import sanction_revoke, sanctions
+from moderation.api.queue import hide, item_action, queue, restore, target_action
+from moderation.api.sanctions import collateral, sanction_revoke, sanctions
 from moderation.api.trust import trust, trust_revoke
 
 __all__ = [
     "audit",
+    "collateral",
     "emergency_detail",
     "emergency_list",
     "emergency_offers",
     "flag",
+    "flag_offer",
+    "flag_ticket",
     "hide",
     "item_action",
     "offer_detail",
+    "offer_queue",
     "offer_review",
     "offer_withdraw",
     "queue",
     "restore",
     "sanction_revoke",
     "sanctions",
+    "target_action",
     "ticket_offers",
     "trust",
     "trust_revoke",

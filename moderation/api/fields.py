@@ -126,6 +126,8 @@ class WholeNumber(_Input):
             return self.default if isinstance(self.default, int) else None
         if self.refuse_bool and isinstance(data, bool):
             raise InvalidInput(str(self.message))
+        if isinstance(data, float) and not data.is_integer():  # 1.5 minutes is not whole
+            raise InvalidInput(str(self.message))
         try:
             number = int(data)
         except (TypeError, ValueError, OverflowError):

@@ -1,4 +1,4 @@
-"""Flagging a comment."""
+"""Flagging a comment, a ticket or a volunteer offer: one body, one answer."""
 
 from __future__ import annotations
 
@@ -25,12 +25,16 @@ class FlagRequestSerializer(serializers.Serializer):
 
 
 class FlagResultSerializer(serializers.Serializer):
-    """The new flag; `hidden` says whether it hid the comment."""
+    """The new flag; `hidden` says whether it hid the comment (tickets and offers are never
+    hidden by flags alone: a moderator decides)."""
 
     # `hidden` comes from context["hidden"] (flag_create's answer).
 
     id = serializers.IntegerField()
-    comment = serializers.IntegerField(source="comment_id")
+    kind = serializers.CharField()
+    comment = serializers.IntegerField(source="comment_id", allow_null=True)
+    ticket = serializers.IntegerField(source="ticket_id", allow_null=True)
+    offer = serializers.IntegerField(source="offer_id", allow_null=True)
     reason = serializers.CharField()
     hidden = serializers.SerializerMethodField()
 
@@ -47,4 +51,24 @@ def flag(request: Request, comment_id: int) -> Response:
         actor=actor_from_request(request), comment_id=comment_id, **data
     )
     answer = FlagResultSerializer(created, context={"hidden": hidden}).data
+    return Response(answer, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=FlagRequestSerializer, responses={201: FlagResultSerializer})
+@api_view(["POST"])
+def flag_ticket(request: Request, ticket_id: int) -> Response:
+    """Flag a ticket: anyone, once per person (409 after); a moderator decides."""
+    data: dict[str, Any] = validated(FlagRequestSerializer, request)
+    created = services.flag_ticket(actor=actor_from_request(request), ticket_id=ticket_id, **data)
+    answer = FlagResultSerializer(created, context={"hidden": False}).data
+    return Response(answer, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=FlagRequestSerializer, responses={201: FlagResultSerializer})
+@api_view(["POST"])
+def flag_offer(request: Request, offer_id: int) -> Response:
+    """Flag a publicly shown volunteer offer: anyone, once per person (409 after)."""
+    data: dict[str, Any] = validated(FlagRequestSerializer, request)
+    created = services.flag_offer(actor=actor_from_request(request), offer_id=offer_id, **data)
+    answer = FlagResultSerializer(created, context={"hidden": False}).data
     return Response(answer, status=status.HTTP_201_CREATED)

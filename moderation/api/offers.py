@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from moderation import permissions, selectors, services
-from moderation.api._common import validated
+from moderation.api._common import require_moderator, validated
 from moderation.api.fields import Choice, Reference, Text
 from moderation.models import Offer
 from moderation.services.offers import CONTACT_MAX, DECISION_MESSAGE, DETAIL_MAX, MESSAGE_MAX
@@ -163,3 +163,13 @@ def offer_withdraw(request: Request, offer_id: int) -> Response:
     data = validated(OfferWithdrawSerializer, request)
     offer = services.offer_withdraw(actor=actor_from_request(request), offer_id=offer_id, **data)
     return Response(OfferSerializer(offer, context={"request": request}).data)
+
+
+@extend_schema(responses={200: OfferSerializer(many=True)})
+@api_view(["GET"])
+def offer_queue(request: Request) -> Response:
+    """The console's offer queue: pending and accepted offers the caller handles, with their
+    contact, oldest first."""
+    require_moderator(request)
+    rows = selectors.pending_offers(user=request.user)
+    return Response(OfferSerializer(rows, many=True, context={"form": "private"}).data)

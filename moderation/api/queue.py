@@ -47,14 +47,33 @@ class QueueTicketSerializer(serializers.Serializer):
     url = serializers.CharField(source="get_absolute_url")
 
 
-class QueueItemSerializer(serializers.Serializer):
-    """A flagged or held comment, its ticket, its flag score and its open flags."""
+class QueueOfferSerializer(serializers.Serializer):
+    """A flagged offer as moderators see it (its contact stays on the offer queue)."""
 
-    comment = ModeratedCommentSerializer()
-    ticket = QueueTicketSerializer(source="comment.ticket")
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    author_key = serializers.CharField(source="author.public_key")
+
+
+class QueueItemSerializer(serializers.Serializer):
+    """A flagged or held comment, or a flagged ticket or offer (`kind`): its ticket, its flag
+    score and its open flags. `comment` / `offer` is null for the other kinds."""
+
+    kind = serializers.ChoiceField(choices=["comment", "ticket", "offer"])
+    id = serializers.IntegerField()
+    comment = ModeratedCommentSerializer(allow_null=True)
+    offer = QueueOfferSerializer(allow_null=True)
+    ticket = QueueTicketSerializer(allow_null=True)
+    author_key = serializers.SerializerMethodField()
     score = serializers.FloatField()
     held = serializers.BooleanField()
     flags = QueueFlagSerializer(many=True)
+
+    def get_author_key(self, item: dict[str, Any]) -> str:
+        target = item["comment"] or item["offer"] or item["ticket"]
+        author = target.reporter if item["kind"] == "ticket" else target.author
+        return str(author.public_key)
 
 
 class QueueSerializer(serializers.Serializer):
@@ -63,10 +82,16 @@ class QueueSerializer(serializers.Serializer):
     results = QueueItemSerializer(many=True)
 
 
-def _comment_action(request: Request, comment_id: int, action: str) -> Response:
+def _comment_action(
+    request: Request, comment_id: int, action: str, *, from_queue: bool = False
+) -> Response:
     data = validated(ModerationReasonSerializer, request)
     comment = services.comment_moderate(
-        actor=actor_from_request(request), comment_id=comment_id, action=action, **data
+        actor=actor_from_request(request),
+        comment_id=comment_id,
+        action=action,
+        from_queue=from_queue,
+        **data,
     )
     return Response(ModeratedCommentSerializer(comment).data)
 
@@ -86,10 +111,36 @@ def restore(request: Request, comment_id: int) -> Response:
 @extend_schema(request=ModerationReasonSerializer, responses={200: ModeratedCommentSerializer})
 @api_view(["POST"])
 def item_action(request: Request, comment_id: int, action: str) -> Response:
-    """approve / reject a held comment, dismiss its flags (also hide / restore)."""
+    """approve / reject a held comment, dismiss its flags (also hide / restore). The comment
+    must still be in the queue: a late click answers 409 "Already handled by …"."""
     if action not in services.COMMENT_ACTIONS:
         raise NotFound("Unknown action.")
-    return _comment_action(request, comment_id, action)
+    return _comment_action(request, comment_id, action, from_queue=True)
+
+
+class TargetActionSerializer(serializers.Serializer):
+    """What became of a flagged ticket or offer."""
+
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+
+
+@extend_schema(request=ModerationReasonSerializer, responses={200: TargetActionSerializer})
+@api_view(["POST"])
+def target_action(request: Request, kind: str, target_id: int, action: str) -> Response:
+    """A flagged ticket (`hide` = take down, `dismiss`) or offer (`decline`, `dismiss`)."""
+    actions = {"ticket": services.TICKET_ACTIONS, "offer": services.OFFER_ACTIONS}
+    if action not in actions.get(kind, ()):
+        raise NotFound("Unknown action.")
+    data = validated(ModerationReasonSerializer, request)
+    actor = actor_from_request(request)
+    if kind == "ticket":
+        services.ticket_flags_moderate(actor=actor, ticket_id=target_id, action=action, **data)
+    else:
+        services.offer_flags_moderate(actor=actor, offer_id=target_id, action=action, **data)
+    answer = {"kind": kind, "id": target_id, "action": action}
+    return Response(TargetActionSerializer(answer).data)
 
 
 @extend_schema(responses={200: QueueSerializer})

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from moderation import services
+from moderation import selectors, services
 from moderation.api._common import ModerationReasonSerializer, require_moderator, validated
-from moderation.api.fields import Choice, Deferred, Key, Text, When, WholeNumber
+from moderation.api.fields import Choice, Deferred, Key, Switch, Text, When, WholeNumber
 from moderation.models import Sanction
 from moderation.services.sanctions import KIND_MESSAGE, RATE_LIMIT_MESSAGE
 from tickets.identity import actor_from_request
@@ -31,6 +33,7 @@ class SanctionRequestSerializer(serializers.Serializer):
     reason = Text(max_length=services.REASON_MAX)
     limit_count = Deferred()
     limit_seconds = Deferred()
+    cookie_only = Switch()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] != Sanction.Kind.RATE_LIMIT:
@@ -64,6 +67,15 @@ class SanctionSerializer(serializers.Serializer):
         return bool(sanction.ip_hash)
 
 
+class CollateralSerializer(serializers.Serializer):
+    """Who else a sanction on this identity would catch: `others` identities seen from its
+    network address in the last 24 h (0 for an account: accounts never follow an address)."""
+
+    author_key = serializers.CharField()
+    identity_kind = serializers.CharField()
+    others = serializers.IntegerField()
+
+
 @extend_schema(
     methods=["POST"], request=SanctionRequestSerializer, responses={201: SanctionSerializer}
 )
@@ -72,11 +84,36 @@ class SanctionSerializer(serializers.Serializer):
 def sanctions(request: Request) -> Response:
     require_moderator(request)
     if request.method == "GET":
-        rows = Sanction.objects.select_related("identity").order_by("-created_at", "-id")[:200]
+        if request.query_params.get("active") in ("1", "true"):
+            rows = selectors.active_sanction_list()
+        else:
+            rows = list(
+                Sanction.objects.select_related("identity").order_by("-created_at", "-id")[:200]
+            )
         return Response(SanctionSerializer(rows, many=True).data)
     data = validated(SanctionRequestSerializer, request)
     sanction = services.sanction_create(actor=actor_from_request(request), **data)
     return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("author_key", str, required=True)],
+    responses={200: CollateralSerializer},
+)
+@api_view(["GET"])
+def collateral(request: Request) -> Response:
+    """The collateral check before sanctioning an anonymous identity."""
+    require_moderator(request)
+    key = request.query_params.get("author_key", "")
+    identity = selectors.identity_by_key(key)
+    if identity is None:
+        raise ValidationError({"author_key": [_("No identity has this author key.")]})
+    answer = {
+        "author_key": identity.public_key,
+        "identity_kind": identity.kind,
+        "others": selectors.collateral(identity),
+    }
+    return Response(CollateralSerializer(answer).data)
 
 
 @extend_schema(request=ModerationReasonSerializer, responses={200: SanctionSerializer})

@@ -12,14 +12,22 @@ One module per concept; this package re-exports their public names.
 
 from moderation.services._common import DETAILS_MAX, FLAGGED, REASON_MAX
 from moderation.services.emergencies import emergency_create, require_emergency_declarer
-from moderation.services.flags import flag_create
+from moderation.services.flags import flag_create, flag_offer, flag_ticket
 from moderation.services.offers import (
     OFFER_DECISIONS,
     offer_create,
     offer_review,
     offer_withdraw,
 )
-from moderation.services.queue import COMMENT_ACTIONS, comment_moderate, on_comment_created
+from moderation.services.queue import (
+    COMMENT_ACTIONS,
+    OFFER_ACTIONS,
+    TICKET_ACTIONS,
+    comment_moderate,
+    offer_flags_moderate,
+    on_comment_created,
+    ticket_flags_moderate,
+)
 from moderation.services.sanctions import (
     SANCTION_MAX_MINUTES,
     posting_policy,
@@ -30,6 +38,8 @@ from moderation.services.trust import require_trust_granter, trust_grant, trust_
 
 __all__ = [
     "COMMENT_ACTIONS",
+    "OFFER_ACTIONS",
+    "TICKET_ACTIONS",
     "DETAILS_MAX",
     "FLAGGED",
     "OFFER_DECISIONS",
@@ -38,6 +48,10 @@ __all__ = [
     "comment_moderate",
     "emergency_create",
     "flag_create",
+    "flag_offer",
+    "flag_ticket",
+    "offer_flags_moderate",
+    "ticket_flags_moderate",
     "offer_create",
     "offer_review",
     "offer_withdraw",

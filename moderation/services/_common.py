@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from moderation import permissions
-from moderation.models import Flag
+from moderation.models import Flag, Offer
 from tickets import permissions as base
 from tickets import ratelimit
 from tickets.errors import InvalidInput, NotAllowed, NotFound
@@ -79,4 +79,19 @@ def require_moderator_of(actor: Actor, ticket: Ticket) -> None:
 def resolve_flags(comment: Comment, resolution: str) -> int:
     return Flag.objects.filter(comment=comment, resolution=Flag.Resolution.OPEN).update(
         resolution=resolution, resolved_at=timezone.now()
+    )
+
+
+def lock_offer(offer_id: int) -> Offer:
+    """Lock the offer's ticket (if any), then the offer: the same order as comments."""
+    try:
+        ticket_id = Offer.objects.values_list("ticket_id", flat=True).get(pk=offer_id)
+    except (Offer.DoesNotExist, OverflowError):
+        raise NotFound(_("No such offer.")) from None
+    if ticket_id is not None:
+        Ticket.objects.select_for_update(no_key=True).get(pk=ticket_id)
+    return (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("ticket", "ticket__jurisdiction", "event", "author")
+        .get(pk=offer_id)
     )

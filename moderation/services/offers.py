@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from moderation import feed, selectors
 from moderation.models import Offer
 from moderation.services import audit
-from moderation.services._common import rate_limit
+from moderation.services._common import lock_offer, rate_limit
 from moderation.services.sanctions import posting_policy
 from realtime import events
 from tickets import services as ticket_services
@@ -130,20 +130,6 @@ OFFER_DECISIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def _lock_offer(offer_id: int) -> Offer:
-    try:
-        ticket_id = Offer.objects.values_list("ticket_id", flat=True).get(pk=offer_id)
-    except (Offer.DoesNotExist, OverflowError):
-        raise NotFound(_("No such offer.")) from None
-    if ticket_id is not None:
-        Ticket.objects.select_for_update(no_key=True).get(pk=ticket_id)
-    return (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("ticket", "ticket__jurisdiction", "event", "author")
-        .get(pk=offer_id)
-    )
-
-
 def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") -> Offer:
     """accept (pending → accepted), decline (pending/accepted → declined), complete
     (accepted → completed), by the agents and volunteers handling offers."""
@@ -151,7 +137,7 @@ def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") 
         raise InvalidInput(_(DECISION_MESSAGE), field="decision")
     sources, target = OFFER_DECISIONS[decision]
     with transaction.atomic():
-        offer = _lock_offer(offer_id)
+        offer = lock_offer(offer_id)
         if not selectors.can_handle_offer(actor.user, offer):
             raise NotAllowed(_("Only the agents and volunteers handling offers can review them."))
         if offer.status not in sources:
@@ -183,7 +169,7 @@ def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") 
 def offer_withdraw(*, actor: Actor, offer_id: int, reason: str = "") -> Offer:
     """Its author withdraws a pending or accepted offer."""
     with transaction.atomic():
-        offer = _lock_offer(offer_id)
+        offer = lock_offer(offer_id)
         if offer.author_id != actor.identity().pk or actor.known_by_address:
             raise NotAllowed(_("Only the person who offered can withdraw an offer."))
         if offer.status not in (Offer.Status.PENDING, Offer.Status.ACCEPTED):

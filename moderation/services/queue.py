@@ -3,22 +3,28 @@ hide, restore, approve, reject or dismiss them."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils.translation import gettext as _
+from typing import Any
 
-from moderation import feed
-from moderation.models import Flag
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from moderation import feed, selectors
+from moderation.models import Flag, Offer
 from moderation.services import audit
 from moderation.services._common import (
     FLAGGED,
     comment_snapshot,
     lock_comment,
+    lock_offer,
     require_moderator_of,
     require_reason,
     resolve_flags,
 )
+from moderation.services.offers import offer_review
 from tickets import services as ticket_services
-from tickets.errors import Conflict, InvalidInput
+from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
 from tickets.models import Comment, Ticket
 
@@ -39,11 +45,46 @@ def on_comment_created(comment: Comment) -> None:
 
 
 COMMENT_ACTIONS = ("hide", "restore", "approve", "reject", "dismiss")
+TICKET_ACTIONS = ("hide", "dismiss")
+OFFER_ACTIONS = ("decline", "dismiss")
+
+# How the "Already handled" message names what was done (audit actions).
+DONE = {
+    "hide": gettext_noop("hidden"),
+    "restore": gettext_noop("restored"),
+    "approve": gettext_noop("approved"),
+    "reject": gettext_noop("rejected"),
+    "dismiss": gettext_noop("flags dismissed"),
+    "auto_hide": gettext_noop("hidden automatically"),
+    "ticket.hide": gettext_noop("hidden"),
+    "ticket.restore": gettext_noop("restored"),
+    "offer.decline": gettext_noop("declined"),
+    "offer.accept": gettext_noop("accepted"),
+    "offer.complete": gettext_noop("completed"),
+    "offer.withdraw": gettext_noop("withdrawn"),
+}
 
 
-def comment_moderate(*, actor: Actor, comment_id: int, action: str, reason: str) -> Comment:
+def already_handled(target_type: str, target_id: int) -> Conflict:
+    """The 409 of a late click: who handled the item first, and how ("Already handled by
+    Ana: hidden"), so the second moderator knows nothing more is needed."""
+    entry = selectors.last_action_on(target_type, target_id)
+    if entry is None:
+        return Conflict(_("This item was already handled."))
+    done = DONE.get(entry.action)
+    return Conflict(
+        _("Already handled by %(by)s: %(done)s.")
+        % {"by": entry.actor_name, "done": _(done) if done else entry.action}
+    )
+
+
+def comment_moderate(
+    *, actor: Actor, comment_id: int, action: str, reason: str, from_queue: bool = False
+) -> Comment:
     """hide, restore, approve (a held comment), reject (a held comment) or dismiss (its open
-    flags). A Conflict when there is nothing left to do (someone else was faster)."""
+    flags). A Conflict when there is nothing left to do (someone else was faster). From the
+    queue (`from_queue`), the item must still be in it (held, or with open flags): a late
+    click never gives a second outcome, and its Conflict says who handled it."""
     if action not in COMMENT_ACTIONS:
         raise InvalidInput(_("Unknown action."), field="action")
     require_reason(reason)
@@ -53,6 +94,8 @@ def comment_moderate(*, actor: Actor, comment_id: int, action: str, reason: str)
         open_flags = Flag.objects.filter(comment=comment, resolution=Flag.Resolution.OPEN).exists()
         visibility, shadow = comment.visibility, comment.shadow
         V = Comment.Visibility
+        if from_queue and not open_flags and visibility != V.HELD:
+            raise already_handled("comment", comment.pk)
         target: str | None = None
         clear_shadow = False
         resolution: str | None = None
@@ -99,3 +142,90 @@ def comment_moderate(*, actor: Actor, comment_id: int, action: str, reason: str)
             ticket=ticket,
         )
     return comment
+
+
+def _resolve(resolution: str, **target: Any) -> int:
+    return Flag.objects.filter(resolution=Flag.Resolution.OPEN, **target).update(
+        resolution=resolution, resolved_at=timezone.now()
+    )
+
+
+def ticket_flags_moderate(*, actor: Actor, ticket_id: int, action: str, reason: str) -> Ticket:
+    """A flagged ticket in the queue: `hide` takes it down (through the takedown service,
+    `tickets.services.ticket_set_visibility`) and resolves its flags; `dismiss` resolves them.
+    A Conflict when it has no open flags left (someone else handled it)."""
+    if action not in TICKET_ACTIONS:
+        raise InvalidInput(_("Unknown action."), field="action")
+    require_reason(reason)
+    set_visibility = getattr(ticket_services, "ticket_set_visibility", None)
+    if action == "hide" and set_visibility is None:
+        raise NotAllowed(_("Taking a ticket down is not available on this server yet."))
+    with transaction.atomic():
+        try:
+            ticket = (
+                Ticket.objects.select_for_update(no_key=True)
+                .select_related("jurisdiction")
+                .get(pk=ticket_id)
+            )
+        except (Ticket.DoesNotExist, OverflowError):
+            raise NotFound(_("No such ticket.")) from None
+        require_moderator_of(actor, ticket)
+        if not Flag.objects.filter(ticket=ticket, resolution=Flag.Resolution.OPEN).exists():
+            raise already_handled("ticket", ticket.pk)
+        if action == "dismiss":
+            _resolve(Flag.Resolution.DISMISSED, ticket=ticket)
+            audit.record(
+                actor=actor,
+                action="dismiss",
+                target_type="ticket",
+                target_id=ticket.pk,
+                reason=reason,
+                ticket=ticket,
+            )
+            return ticket
+        _resolve(Flag.Resolution.ACTIONED, ticket=ticket)
+        # The takedown service writes the audit entry and the events (its Conflict, e.g.
+        # already hidden, rolls the resolution back with it).
+        assert set_visibility is not None
+        hidden: Ticket = set_visibility(
+            actor=actor, ticket_id=ticket_id, visibility="hidden", reason=reason
+        )
+        return hidden
+
+
+def offer_flags_moderate(*, actor: Actor, offer_id: int, action: str, reason: str) -> Offer:
+    """A flagged offer in the queue: `decline` it (and resolve its flags as acted on) or
+    `dismiss` its flags. A Conflict when it has no open flags left."""
+    if action not in OFFER_ACTIONS:
+        raise InvalidInput(_("Unknown action."), field="action")
+    require_reason(reason)
+    with transaction.atomic():
+        offer = lock_offer(offer_id)
+        if not selectors.can_handle_offer(actor.user, offer):
+            raise NotAllowed(_("Only the agents and volunteers handling offers can review them."))
+        if not Flag.objects.filter(offer=offer, resolution=Flag.Resolution.OPEN).exists():
+            raise already_handled("offer", offer.pk)
+        if action == "dismiss":
+            _resolve(Flag.Resolution.DISMISSED, offer=offer)
+            audit.record(
+                actor=actor,
+                action="dismiss",
+                target_type="offer",
+                target_id=offer.pk,
+                reason=reason,
+                ticket=offer.ticket,
+            )
+            return offer
+        _resolve(Flag.Resolution.ACTIONED, offer=offer)
+        if offer.status in (Offer.Status.PENDING, Offer.Status.ACCEPTED):
+            # offer_review writes the audit entry and the offer's events (nested atomic).
+            return offer_review(actor=actor, offer_id=offer.pk, decision="decline", note=reason)
+        audit.record(
+            actor=actor,
+            action="offer.decline",
+            target_type="offer",
+            target_id=offer.pk,
+            reason=reason,
+            ticket=offer.ticket,
+        )
+        return offer

@@ -82,10 +82,13 @@ def sanction_create(
     minutes: int | None = None,
     limit_count: int | None = None,
     limit_seconds: int | None = None,
+    cookie_only: bool = False,
 ) -> Sanction:
     """Mute (needs minutes), ban or shadow-ban (permanent without minutes), or a rate-limit
     override (`limit_count` posts per `limit_seconds`, 60 by default). An identity without an
-    account is also sanctioned by its last salted address hash."""
+    account is also sanctioned by its last salted address hash, unless `cookie_only`: then
+    only that browser (its cookie identity) is, and the neighbours behind the same address
+    (`selectors.collateral`) are spared."""
     if kind not in Sanction.Kind.values:
         raise InvalidInput(_(KIND_MESSAGE), field="kind")
     require_reason(reason)
@@ -106,13 +109,14 @@ def sanction_create(
         if count < 0 or not 1 <= seconds <= 86400:
             raise InvalidInput(_("limit_count ≥ 0, limit_seconds 1–86400."), field="limit_count")
     now = timezone.now()
+    by_address = target.kind != Identity.Kind.ACCOUNT and not cookie_only
     with transaction.atomic():
         sanction = Sanction.objects.create(
             identity=target,
-            ip_hash="" if target.kind == Identity.Kind.ACCOUNT else target.last_ip_hash,
+            ip_hash=target.last_ip_hash if by_address else "",
             # last_ip_hash is rewritten (with last_seen_at) whenever it changes, so the day
             # the identity was last seen is the day of the salt its hash was made with.
-            ip_salt_day=None if target.kind == Identity.Kind.ACCOUNT else _salt_day(target),
+            ip_salt_day=_salt_day(target) if by_address else None,
             kind=kind,
             reason=reason,
             starts_at=now,
@@ -146,6 +150,7 @@ def _sanction_snapshot(sanction: Sanction) -> dict[str, Any]:
         "limit_count": sanction.limit_count,
         "limit_seconds": sanction.limit_seconds,
         "revoked": sanction.revoked_at is not None,
+        "follows_address": bool(sanction.ip_hash),
     }
 
 

@@ -1,0 +1,64 @@
+"""The console's readable lines for audit entries ("agent hid a comment on #12: personal
+information"). static/js/moderation.js has the same sentences (same message ids) for the live
+activity feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from moderation.models import Flag
+
+# (action, target type) → sentence; a None target type matches any.
+SENTENCES: dict[tuple[str, str | None], str] = {
+    ("hide", "comment"): gettext_noop("%(by)s hid a comment on #%(ticket)s"),
+    ("restore", "comment"): gettext_noop("%(by)s restored a comment on #%(ticket)s"),
+    ("approve", "comment"): gettext_noop("%(by)s approved a comment on #%(ticket)s"),
+    ("reject", "comment"): gettext_noop("%(by)s rejected a comment on #%(ticket)s"),
+    ("dismiss", "comment"): gettext_noop("%(by)s dismissed the flags on a comment on #%(ticket)s"),
+    ("auto_hide", "comment"): gettext_noop("Flags hid a comment on #%(ticket)s"),
+    ("dismiss", "ticket"): gettext_noop("%(by)s dismissed the flags on ticket #%(ticket)s"),
+    ("dismiss", "offer"): gettext_noop("%(by)s dismissed the flags on an offer of help"),
+    ("offer.create", None): gettext_noop("Someone offered help"),
+    ("offer.accept", None): gettext_noop("%(by)s accepted an offer of help"),
+    ("offer.decline", None): gettext_noop("%(by)s declined an offer of help"),
+    ("offer.complete", None): gettext_noop("%(by)s marked an offer of help as done"),
+    ("offer.withdraw", None): gettext_noop("An offer of help was withdrawn"),
+    ("sanction.mute", None): gettext_noop("%(by)s muted %(target)s"),
+    ("sanction.ban", None): gettext_noop("%(by)s banned %(target)s"),
+    ("sanction.shadowban", None): gettext_noop("%(by)s shadow-banned %(target)s"),
+    ("sanction.rate_limit", None): gettext_noop("%(by)s rate-limited %(target)s"),
+    ("sanction.revoke", None): gettext_noop("%(by)s lifted a sanction on %(target)s"),
+    ("trust.grant", None): gettext_noop("%(by)s made %(target)s a trusted volunteer"),
+    ("trust.revoke", None): gettext_noop("%(by)s revoked %(target)s's trusted status"),
+    ("event.create", None): gettext_noop("%(by)s declared the event %(target)s"),
+}
+FALLBACK = gettext_noop("%(by)s: %(action)s %(target)s")
+
+
+def reason_label(reason: str) -> str:
+    """A flag reason's words (personal_info → "Personal information"); other text as is."""
+    labels = dict(Flag.Reason.choices)
+    return str(labels[reason]) if reason in labels else reason
+
+
+def describe(
+    *,
+    action: str,
+    target_type: str,
+    target_id: Any,
+    by: str,
+    ticket: int | None = None,
+    reason: str = "",
+) -> str:
+    sentence = SENTENCES.get((action, target_type)) or SENTENCES.get((action, None))
+    values = {
+        "by": by,
+        "ticket": ticket if ticket is not None else target_id,
+        "target": target_id,
+        "action": action,
+    }
+    line = _(sentence or FALLBACK) % values
+    return f"{line}: {reason_label(reason)}" if reason else line

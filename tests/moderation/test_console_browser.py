@@ -1,0 +1,301 @@
+"""The console in real Chromium against a real daphne, several browsers at once: a neighbour's
+flag reaches open consoles live; two moderators race on one item; an offer is accepted on the
+console and the ticket page says a neighbour is helping (never the contact); sanctions with a
+duration, the collateral check and lifting; French, axe and a 390 px phone."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.test_ux import axe_problems, login, watch_csp
+from tests.realtime.processes import Daphne, chromium, demo_server, http, token
+from tests.realtime.test_browser import open_ticket
+
+# The demo server starts (migrate, seed) inside the first test's time; the machine is shared.
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.timeout(400)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    yield from demo_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    yield from chromium()
+
+
+def console(browser: Any, server: Daphne, username: str, **options: Any) -> Any:
+    options.setdefault("locale", "en-US")
+    options.setdefault("viewport", DESKTOP)
+    context = browser.new_context(**options)
+    login(context, server, username)
+    page = context.new_page()
+    return page
+
+
+def go_live(page: Any, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_test_id("live-state")).to_have_attribute(
+        "data-state", "live", timeout=10_000
+    )
+
+
+def flagged_comment(server: Daphne, body: str) -> int:
+    ticket_id = open_ticket(server)
+    citizen = token(server.url, "citizen", "demo-citizen")
+    status, comment = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket_id}/comments/",
+        {"body": body},
+        {"Authorization": f"Token {citizen}"},
+    )
+    assert status == 201, comment
+    # A neighbour without an account flags it.
+    status, flag = http(
+        "POST", f"{server.url}/api/v1/comments/{comment['id']}/flag/", {"reason": "personal_info"}
+    )
+    assert status == 201, flag
+    return int(comment["id"])
+
+
+def test_a_flag_reaches_every_console_and_two_moderators_race(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    first = console(browser, server, "volunteer")
+    second = console(browser, server, "admin")
+    # A third console whose socket is slow: it never hears that the item was handled, so its
+    # moderator clicks late.
+    late = console(browser, server, "agent")
+    late.route_web_socket(re.compile(r"/ws/moderation/"), _drop_actions)
+    problems = watch_csp(first)
+    for page in (first, second, late):
+        go_live(page, f"{server.url}/moderation/")
+
+    comment_id = flagged_comment(server, "Call me on 555-0142, I live at 3 Elm Street")
+    item = f'[data-testid=queue-item][data-comment-id="{comment_id}"]'
+    for page in (first, second, late):
+        expect(page.locator(item)).to_have_count(1, timeout=5_000)
+        expect(page.locator(item)).to_contain_text("555-0142")
+        expect(page.locator(item)).to_contain_text("Personal information × 1")
+
+    first.locator(item).locator("[data-reason]").fill("phone number and address")
+    first.locator(item).locator("[data-action=hide]").click()
+    expect(first.get_by_test_id("action-status")).to_have_text("Hidden.")
+    expect(first.locator(item)).to_have_count(0)
+    expect(second.locator(item)).to_have_count(0, timeout=5_000)  # live: gone from the other
+    expect(second.get_by_test_id("moderation-feed")).to_contain_text(
+        "volunteer hid a comment on #", timeout=5_000
+    )
+    expect(second.get_by_test_id("audit-list")).to_contain_text("phone number and address")
+
+    expect(late.locator(item)).to_have_count(1)  # its socket dropped the news
+    late.locator(item).locator("[data-action=dismiss]").click()
+    expect(late.get_by_test_id("action-error")).to_have_text(
+        "Already handled by volunteer: hidden.", timeout=5_000
+    )
+    expect(late.locator(item)).to_have_count(0)
+
+    admin = token(server.url, "admin", "demo-admin")
+    status, entries = http(
+        "GET",
+        f"{server.url}/api/v1/moderation/audit/?target_type=comment&target_id={comment_id}",
+        headers={"Authorization": f"Token {admin}"},
+    )
+    assert status == 200
+    rows = entries["results"] if isinstance(entries, dict) else entries
+    assert [row["action"] for row in rows] == ["hide"]
+    assert problems == []
+    for page in (first, second, late):
+        page.context.close()
+
+
+def _drop_actions(ws: Any) -> None:
+    """A slow network for one console: everything but `moderation.action` gets through."""
+    server = ws.connect_to_server()
+
+    def forward(message: Any) -> None:
+        try:
+            kind = json.loads(message).get("type")
+        except (TypeError, ValueError):
+            kind = None
+        if kind != "moderation.action":
+            ws.send(message)
+
+    server.on_message(forward)
+
+
+def test_an_offer_is_accepted_on_the_console_and_the_ticket_page_says_so(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    ticket_id = open_ticket(server)
+    moderator = console(browser, server, "volunteer")
+    go_live(moderator, f"{server.url}/moderation/")
+    watcher = browser.new_context(locale="en-US", viewport=PHONE).new_page()
+    go_live(watcher, f"{server.url}/tickets/{ticket_id}/")
+    helping_before = watcher.get_by_test_id("offers-helping").count()
+
+    # A neighbour offers help from a phone; the thank-you is where the page lands (issue 18).
+    neighbour = browser.new_context(locale="en-US", viewport=PHONE).new_page()
+    neighbour.goto(f"{server.url}/tickets/{ticket_id}/")
+    card = neighbour.get_by_test_id("offers")
+    card.locator("summary", has_text="Offer help").click()
+    card.locator("textarea[name=message]").fill("I have a snow blower")
+    card.locator("input[name=contact]").fill("ring 555-0177")
+    card.get_by_role("button", name="Send my offer").click()
+    neighbour.wait_for_url(re.compile(r"#offer-result$"))
+    result = neighbour.get_by_test_id("offer-result")
+    expect(result).to_contain_text("Thank you")
+    expect(result).to_be_in_viewport()
+
+    offer = moderator.get_by_test_id("offer-item").filter(has_text="I have a snow blower")
+    expect(offer).to_have_count(1, timeout=5_000)
+    expect(offer.get_by_test_id("offer-contact")).to_have_text("ring 555-0177")
+    offer.get_by_test_id("offer-accept").click()
+    expect(offer.get_by_test_id("offer-complete")).to_be_visible(timeout=5_000)
+
+    # The page that was already open says a neighbour is helping, live, and never the contact.
+    expect(watcher.get_by_test_id("offers-helping")).to_be_visible(timeout=5_000)
+    if helping_before == 0:
+        expect(watcher.get_by_test_id("offers-helping")).to_have_text("A neighbour is helping.")
+    assert watcher.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert "555-0177" not in watcher.content()
+    neighbour.reload()
+    assert "555-0177" not in neighbour.content()
+    for page in (moderator, watcher, neighbour):
+        page.context.close()
+
+
+def test_sanction_with_collateral_check_duration_and_lift(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    ticket_id = open_ticket(server)
+    # Two anonymous browsers on one network address (this machine's): the troll and a neighbour.
+    posts = []
+    for body in ("troll troll troll", "neighbour here, same wifi"):
+        page = browser.new_context(locale="en-US").new_page()
+        page.goto(f"{server.url}/tickets/{ticket_id}/")
+        form = page.get_by_test_id("comment-form")
+        form.locator("textarea[name=body]").fill(body)
+        form.locator("[type=submit]").click()
+        expect(page.get_by_test_id("comment-list")).to_contain_text(body, timeout=5_000)
+        posts.append(page)
+    volunteer = token(server.url, "volunteer", "demo-volunteer")
+    status, comments = http(
+        "GET",
+        f"{server.url}/api/v1/tickets/{ticket_id}/comments/",
+        headers={"Authorization": f"Token {volunteer}"},
+    )
+    rows = comments["results"] if isinstance(comments, dict) else comments
+    troll_key = next(c["author_key"] for c in rows if c["body"] == "troll troll troll")
+
+    page = console(browser, server, "volunteer")
+    go_live(page, f"{server.url}/moderation/")
+    form = page.get_by_test_id("sanction-form")
+    form.locator("[name=author_key]").fill(troll_key)
+    collateral = page.get_by_test_id("sanction-collateral")
+    expect(collateral).to_contain_text("same network address", timeout=5_000)
+    assert int(collateral.get_attribute("data-others") or "0") >= 1
+
+    # Bad input: a negative custom duration is refused, naming the minutes.
+    form.locator("[name=duration]").select_option("custom")
+    form.locator("[name=minutes]").fill("-5")
+    form.locator("[name=reason]").fill("trolling")
+    form.get_by_test_id("sanction-submit").click()
+    expect(page.get_by_test_id("minutes-error")).to_contain_text("minutes")
+    form.locator("[name=minutes]").fill("90")
+    form.get_by_test_id("sanction-cookie-only").check()
+    form.get_by_test_id("sanction-submit").click()
+    expect(page.get_by_test_id("action-status")).to_have_text("Sanction applied.", timeout=5_000)
+    row = page.locator(f'[data-testid=sanction-item][data-author-key="{troll_key}"]')
+    expect(row).to_have_count(1, timeout=5_000)
+    expect(row).to_have_attribute("data-follows-address", "false")
+    expect(row).to_contain_text("Mute")
+    expect(row).to_contain_text("this identity only")
+
+    # The troll's browser is muted; the neighbour on the same address is not.
+    troll, neighbour = posts
+    for who, body in ((troll, "again"), (neighbour, "still fine")):
+        who.get_by_test_id("comment-form").locator("textarea[name=body]").fill(body)
+        who.get_by_test_id("comment-form").locator("[type=submit]").click()
+    expect(neighbour.get_by_test_id("comment-list")).to_contain_text("still fine", timeout=5_000)
+    expect(troll.locator("body")).to_contain_text("muted until", timeout=5_000)
+
+    page.once("dialog", lambda dialog: dialog.accept("apologised"))
+    row.get_by_test_id("sanction-lift").click()
+    expect(page.get_by_test_id("action-status")).to_have_text("Sanction lifted.", timeout=5_000)
+    expect(row).to_have_count(0, timeout=5_000)
+    expect(page.get_by_test_id("audit-list")).to_contain_text("lifted a sanction", timeout=5_000)
+    for p in (page, *posts):
+        p.context.close()
+
+
+ENGLISH = [
+    "Review queue",
+    "Offers of help",
+    "Nothing to review",
+    "Live activity",
+    "Audit log",
+    "Dismiss flags",
+    "Hide",
+    "Accept",
+    "Decline",
+    "Reason",
+    "Apply the sanction",
+    "Duration",
+    "Author key",
+    "Lift",
+    "Older entries",
+    "Offline",
+    "Live",
+    "Connecting",
+    "hid a comment",
+    "New flag",
+    "Personal information",
+    "Take down",
+    "Sanction the author",
+]
+
+
+def test_french_console_on_a_phone_has_no_english_and_axe_is_happy(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = console(browser, server, "volunteer", locale="fr-FR", viewport=PHONE, bypass_csp=True)
+    problems = watch_csp(page)
+    go_live(page, f"{server.url}/moderation/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    comment_id = flagged_comment(server, "Un commentaire à vérifier")
+    item = page.locator(f'[data-testid=queue-item][data-comment-id="{comment_id}"]')
+    expect(item).to_have_count(1, timeout=5_000)
+    expect(page.get_by_test_id("moderation-feed")).to_contain_text("Nouveau signalement")
+    item.locator("[data-action=dismiss]").click()
+    expect(page.get_by_test_id("action-status")).to_have_text("Signalements écartés.")
+    expect(page.get_by_test_id("audit-list")).to_contain_text("a écarté les signalements")
+    text = page.evaluate("document.getElementById('main').innerText")
+    found = [w for w in ENGLISH if re.search(rf"\b{re.escape(w)}\b", text)]
+    assert found == [], found
+    # 390 px: nothing wider than the screen, every action reachable.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    expect(page.get_by_test_id("sanction-submit")).to_be_visible()
+    # The keyboard: the sanction form is reachable and submits with Enter.
+    page.get_by_test_id("sanction-form").locator("[name=author_key]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-error-for=reason]")).to_have_text("Ce champ est obligatoire.")
+    assert axe_problems(page) == []
+    page.set_viewport_size(DESKTOP)
+    assert axe_problems(page) == []
+    assert problems == []
+    page.context.close()
