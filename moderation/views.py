@@ -17,7 +17,7 @@ from moderation import permissions, selectors, services
 from moderation.forms import OfferForm
 from tickets.errors import InvalidInput, ServiceError
 from tickets.identity import actor_from_request
-from tickets.models import EmergencyEvent, Ticket
+from tickets.models import Ticket
 
 
 @ensure_csrf_cookie
@@ -35,19 +35,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_grant_trust": permissions.can_grant_trust(request.user),
     }
     return render(request, "moderation/dashboard.html", context)
-
-
-def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
-    emergency = EmergencyEvent.objects.filter(slug=slug).first()
-    if emergency is None:
-        raise Http404(_("No such event."))
-    tickets = list(
-        Ticket.objects.filter(event=emergency)
-        .select_related("service_type", "jurisdiction")
-        .order_by("-created_at", "-id")[:100]
-    )
-    context = {"emergency": emergency, "tickets": tickets, "active": emergency.is_active()}
-    return render(request, "moderation/event.html", context)
 
 
 @require_POST

@@ -76,9 +76,11 @@ class TicketConsumer(BaseConsumer):
                 await self.leave_all()
                 await self.close(CLOSE_NOT_FOUND)
                 return
-            latest, counts, staff = state
+            latest, counts, staff, event = state
             if staff:  # casework (notes, assignment): staff of the ticket's jurisdiction only
                 await self.join(publish.ticket_staff_group(self.ticket_id))
+            if event:  # its emergency's announcements: one group per event, not per ticket
+                await self.join(publish.event_group(event))
             counters.ensure_flusher()
             await self.send_message(events.HELLO, counts, seq=latest)
             if since is None:
@@ -91,7 +93,7 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> tuple[int, Mapping[str, object], bool] | None:
+    def _state(self) -> tuple[int, Mapping[str, object], bool, str | None] | None:
         ticket = selectors.ticket_get(self.ticket_id)
         if ticket is None:
             return None
@@ -99,7 +101,12 @@ class TicketConsumer(BaseConsumer):
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
-        return ticket.seq, counts, staff
+        event = (
+            EmergencyEvent.objects.filter(pk=ticket.event_id).values_list("slug", flat=True).first()
+            if ticket.event_id
+            else None
+        )
+        return ticket.seq, counts, staff, event
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""

@@ -6,7 +6,13 @@ One module per concept; this package re-exports the views `moderation.urls` rout
 """
 
 from moderation.api.audit import audit
-from moderation.api.emergencies import emergency_detail, emergency_list
+from moderation.api.emergencies import (
+    announcement_hide,
+    announcements,
+    emergency_detail,
+    emergency_end,
+    emergency_list,
+)
 from moderation.api.flags import flag
 from moderation.api.offers import (
     emergency_offers,
@@ -20,6 +26,9 @@ from moderation.api.sanctions import sanction_revoke, sanctions
 from moderation.api.trust import trust, trust_revoke
 
 __all__ = [
+    "announcement_hide",
+    "announcements",
+    "emergency_end",
     "audit",
     "emergency_detail",
     "emergency_list",

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 
 from moderation import permissions, selectors
+from moderation.event_forms import EventForm
+from tickets.views import maps
 
 register = template.Library()
 
@@ -25,3 +27,25 @@ def ticket_offers(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
 @register.filter
 def is_moderator(user: Any) -> bool:
     return permissions.is_moderator(user)
+
+
+# --- Emergencies: the console's event form and a ticket's latest announcement ----------------
+
+
+@register.simple_tag(takes_context=True)
+def blank_event_form(context: dict[str, Any]) -> Any:
+    """A fresh event form for the console (`_event_form.html` included without one)."""
+    request = context.get("request")
+    return EventForm(user=getattr(request, "user", None))
+
+
+@register.simple_tag
+def event_map_data() -> dict[str, Any]:
+    """Tiles and jurisdiction outlines for the event form's drawing map."""
+    return maps.leaflet_data([])
+
+
+@register.simple_tag
+def latest_announcement(ticket: Any) -> Any:
+    """The newest visible announcement of the ticket's emergency, or None."""
+    return selectors.latest_announcement(getattr(ticket, "event_id", None))
