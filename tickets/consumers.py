@@ -205,7 +205,9 @@ class FeedConsumer(BaseConsumer):
             await self.join(group)
 
     def _first_time(self, message: dict[str, Any]) -> bool:
-        if len(self.joined) > 1:  # the same event may come through both groups
+        # The same ticket event may come through both groups; an announcement (no seq) is
+        # sent to the event's group only.
+        if len(self.joined) > 1 and message.get("seq"):
             key = (_ticket_of(message["text"]), message.get("seq") or 0)
             if key in self.seen:
                 return False

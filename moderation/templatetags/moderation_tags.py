@@ -8,6 +8,7 @@ from django import template
 
 from moderation import permissions, selectors
 from moderation.event_forms import EventForm
+from tickets.models import EmergencyEvent
 from tickets.views import maps
 
 register = template.Library()
@@ -49,3 +50,10 @@ def event_map_data() -> dict[str, Any]:
 def latest_announcement(ticket: Any) -> Any:
     """The newest visible announcement of the ticket's emergency, or None."""
     return selectors.latest_announcement(getattr(ticket, "event_id", None))
+
+
+@register.simple_tag
+def event_announcements(slug: str, limit: int = 3) -> list[Any]:
+    """The newest visible announcements of an event (the widget shows them); [] if unknown."""
+    emergency = EmergencyEvent.objects.filter(slug=slug).first()
+    return list(selectors.announcements(emergency)[:limit]) if emergency else []
