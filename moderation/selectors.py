@@ -16,6 +16,7 @@ from moderation import feed, permissions
 from moderation.models import Announcement, AuditEntry, Flag, Offer, Sanction
 from realtime.events import iso
 from tickets import permissions as base
+from tickets.feeds import FEED_SIZE, Entry
 from tickets.identity import Actor, sanction_ip_hashes
 from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
@@ -272,3 +273,18 @@ def event_offer_counts(emergency: EmergencyEvent) -> dict[str, int]:
         "helping": offers.filter(status=Offer.Status.ACCEPTED).count(),
         "pending": offers.filter(status=Offer.Status.PENDING).count(),
     }
+
+
+def announcement_entries(emergency: EmergencyEvent) -> list[Entry]:
+    """An event's visible announcements as entries of its RSS/Atom feed."""
+    return [
+        Entry(
+            guid=f"fixline-announcement-{a.pk}",
+            title=_("Announcement: %(name)s") % {"name": emergency.name},
+            body=a.body,
+            author=a.author_name or "Fixline",
+            at=a.created_at,
+            link=f"/events/{emergency.slug}/",
+        )
+        for a in announcements(emergency)[:FEED_SIZE]
+    ]

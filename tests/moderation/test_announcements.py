@@ -159,3 +159,13 @@ async def test_an_announcement_reaches_event_and_ticket_sockets(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db
+def test_the_event_feeds_carry_announcements(world: dict[str, Any], make_ticket: Any) -> None:
+    declare(world, area=SQUARE)
+    make_ticket(**BOROUGH_POINT)
+    mod.announcement_create(actor=actor_for(world["agent"]), event="storm", body="Roads closed")
+    for suffix in ("rss", "atom"):
+        feed = Client().get(f"/feeds/events/storm.{suffix}").content.decode()
+        assert "Roads closed" in feed and "Pothole on Harbour Street" in feed
