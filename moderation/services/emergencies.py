@@ -208,6 +208,10 @@ def emergency_update(
     """Change what is given (`...`: left as it is). Giving an area clears the jurisdiction
     and the other way round. The slug never changes (links and sockets use it)."""
     require_emergency_declarer(actor)
+    if starts_at is None:  # PATCH with null: an event always has a start
+        raise InvalidInput(_("This field is required."), field="starts_at")
+    if name is None or name == "":
+        raise InvalidInput(_("This field is required."), field="name")
     new_place = _jurisdiction(jurisdiction) if not isinstance(jurisdiction, EllipsisType) else ...
     new_area = parse_event_area(area) if not isinstance(area, EllipsisType) else ...
     if new_area not in (None, ...) and new_place not in (None, ...):

@@ -132,6 +132,9 @@ def test_patch_bad_input_is_named_too(world: dict[str, Any]) -> None:
     )
     answer = admin.patch("/api/v1/events/storm/", {"area": {"type": "Polygon"}}, format="json")
     assert answer.status_code == 400 and "area" in answer.json()
+    for field in ("starts_at", "name"):
+        answer = admin.patch("/api/v1/events/storm/", {field: None}, format="json")
+        assert answer.status_code == 400 and field in answer.json(), answer.content
 
 
 def test_who_may_declare_edit_and_end(world: dict[str, Any]) -> None:
@@ -198,6 +201,7 @@ def test_an_explicit_event_must_exist_and_be_in_effect(
     storm = declare(world)  # no area: joined only on purpose
     assert make_ticket(event="storm").event == storm
     assert make_ticket(event=storm).event == storm  # the model itself, as the report form passes
+    assert make_ticket(event=storm.pk).event == storm
     with pytest.raises(InvalidInput) as unknown:
         make_ticket(event="nope")
     assert unknown.value.field == "event"

@@ -171,3 +171,22 @@ def test_the_widget_speaks_french_in_a_french_page(server: Daphne, browser: Any)
     assert labels and set(labels) <= {"Ouvert", "Pris en charge", "Fermé"}, labels
     expect(page.get_by_test_id("embed-announcements")).not_to_be_empty()
     page.context.close()
+
+
+def test_the_event_form_in_french_on_a_phone(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, bypass_csp=True)
+    login(context, server, "agent")
+    page = context.new_page()
+    page.goto(f"{server.url}/moderation/events/snowstorm/edit/")
+    form = page.get_by_test_id("event-form")
+    expect(form.locator("[name=name]")).to_have_value("Snowstorm")
+    expect(form.locator("[type=submit]")).to_have_text("Enregistrer l’événement")
+    page.get_by_test_id("event-area-map").locator(
+        ".leaflet-container, .leaflet-pane"
+    ).first.wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width
+    assert axe_problems(page) == []
+    context.close()

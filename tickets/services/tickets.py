@@ -49,12 +49,17 @@ def _emergency(slug: str | None) -> EmergencyEvent | None:
     return EmergencyEvent.objects.filter(slug=slug).first() if slug else None
 
 
-def _explicit_emergency(event: EmergencyEvent | str | None) -> EmergencyEvent | None:
-    """The emergency a reporter chose (`?event=`, the API's `event`): it must exist and be
-    in effect now."""
-    if not event:
+def _explicit_emergency(event: EmergencyEvent | str | int | None) -> EmergencyEvent | None:
+    """The emergency a reporter chose (`?event=`, the API's `event`; the model, its slug or
+    its id): it must exist and be in effect now."""
+    if event is None or event == "":
         return None
-    emergency = event if isinstance(event, EmergencyEvent) else _emergency(event)
+    if isinstance(event, EmergencyEvent):
+        emergency: EmergencyEvent | None = event
+    elif isinstance(event, int) and not isinstance(event, bool):
+        emergency = EmergencyEvent.objects.filter(pk=event).first()
+    else:
+        emergency = _emergency(str(event))
     if emergency is None:
         raise InvalidInput(
             _("Unknown event “%(slug)s”.") % {"slug": str(event)[:80]}, field="event"
@@ -102,7 +107,7 @@ def ticket_create(
     lat: float,
     long: float,
     address: str = "",
-    event: EmergencyEvent | str | None = None,
+    event: EmergencyEvent | str | int | None = None,
     anonymous: bool = False,
     display_name: str = "",
     answers: Mapping[str, object] | None = None,
