@@ -47,6 +47,11 @@
       drawRectangle: true, drawPolygon: true, drawCircle: false, drawText: false,
       cutPolygon: false, rotateMode: false, dragMode: false
     });
+    // Geoman's buttons are links titled on their parent: give each its name for screen readers.
+    Array.prototype.forEach.call(container.querySelectorAll(".leaflet-buttons-control-button"), function (button) {
+      var title = button.parentNode && button.parentNode.getAttribute("title");
+      if (title) { button.setAttribute("aria-label", title); }
+    });
     map.on("pm:create", function (event) {
       setDrawn(event.layer);
       event.layer.on("pm:edit", function () { setDrawn(event.layer); });

@@ -6,6 +6,7 @@ the widget speaks French."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -183,9 +184,10 @@ def test_the_event_form_in_french_on_a_phone(server: Daphne, browser: Any) -> No
     form = page.get_by_test_id("event-form")
     expect(form.locator("[name=name]")).to_have_value("Snowstorm")
     expect(form.locator("[type=submit]")).to_have_text("Enregistrer l’événement")
-    page.get_by_test_id("event-area-map").locator(
-        ".leaflet-container, .leaflet-pane"
-    ).first.wait_for()
+    area_map = page.get_by_test_id("event-area-map")
+    expect(area_map).to_have_class(re.compile("leaflet-container"))
+    expect(area_map.locator(".leaflet-pm-icon-polygon")).to_be_visible()  # the drawing tools
+    expect(area_map.locator("path.leaflet-interactive").first).to_be_attached()  # its area
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, width
     assert axe_problems(page) == []
