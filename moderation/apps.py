@@ -11,7 +11,7 @@ class ModerationConfig(AppConfig):
         # allows once every app is loaded (that is, in ready()).
         from moderation import selectors, services
         from moderation.services import casework_audit, merge_audit, takedown_audit
-        from tickets import identity
+        from tickets import feeds, identity
         from tickets import services as ticket_services
 
         ticket_services.register_posting_policy(services.posting_policy)
@@ -23,3 +23,5 @@ class ModerationConfig(AppConfig):
         ticket_services.register_ticket_visibility_listener(takedown_audit.on_ticket_visibility)
         # Salts that active address sanctions need survive the daily rotation.
         identity.register_salt_keeper(selectors.salt_days_in_use)
+        # An event's RSS/Atom feed carries its announcements.
+        feeds.register_event_feed_extra(selectors.announcement_entries)

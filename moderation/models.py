@@ -243,3 +243,27 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are immutable")
+
+
+class Announcement(models.Model):
+    """A moderator's message to everyone following an event, pinned on its page and on the
+    pages of its tickets. Never deleted; a moderator may hide one."""
+
+    event = models.ForeignKey(
+        EmergencyEvent, on_delete=models.PROTECT, related_name="announcements"
+    )
+    body = models.TextField(_("announcement"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_name = models.CharField(max_length=160, blank=True)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return f"announcement {self.pk} on {self.event_id}"

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from moderation import feed, permissions
-from moderation.models import AuditEntry, Flag, Offer, Sanction
+from moderation.models import Announcement, AuditEntry, Flag, Offer, Sanction
 from realtime.events import iso
 from tickets import permissions as base
+from tickets.feeds import FEED_SIZE, Entry
 from tickets.identity import Actor, sanction_ip_hashes
 from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
@@ -351,3 +352,42 @@ def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
         Q(jurisdiction_id_ref__in=base.agent_jurisdiction_ids(user))
         | Q(jurisdiction_id_ref__isnull=True)
     )
+
+
+# --- Emergencies: their announcements and their offers, as the public sees them ----------------
+
+
+def announcements(emergency: EmergencyEvent) -> QuerySet[Announcement]:
+    """Visible announcements of an event, newest first."""
+    return Announcement.objects.filter(event=emergency, hidden=False).select_related("event")
+
+
+def latest_announcement(event_id: int | None) -> Announcement | None:
+    if event_id is None:
+        return None
+    return Announcement.objects.filter(event_id=event_id, hidden=False).first()
+
+
+def event_offer_counts(emergency: EmergencyEvent) -> dict[str, int]:
+    """Public view of an event's offers: how many neighbours help (accepted) and how many
+    offers wait for review. Never who, never a contact."""
+    offers = Offer.objects.filter(Q(event=emergency) | Q(ticket__event=emergency))
+    return {
+        "helping": offers.filter(status=Offer.Status.ACCEPTED).count(),
+        "pending": offers.filter(status=Offer.Status.PENDING).count(),
+    }
+
+
+def announcement_entries(emergency: EmergencyEvent) -> list[Entry]:
+    """An event's visible announcements as entries of its RSS/Atom feed."""
+    return [
+        Entry(
+            guid=f"fixline-announcement-{a.pk}",
+            title=_("Announcement: %(name)s") % {"name": emergency.name},
+            body=a.body,
+            author=a.author_name or "Fixline",
+            at=a.created_at,
+            link=f"/events/{emergency.slug}/",
+        )
+        for a in announcements(emergency)[:FEED_SIZE]
+    ]

@@ -39,6 +39,13 @@ urlpatterns = [
     path("moderation/audit/", api.audit, name="moderation-audit"),
     path("events/", api.emergency_list, name="events"),
     path("events/<slug:slug>/", api.emergency_detail, name="event-api"),
+    path("events/<slug:slug>/end/", api.emergency_end, name="event-end"),
+    path("events/<slug:slug>/announcements/", api.announcements, name="event-announcements"),
+    path(
+        "announcements/<int:announcement_id>/hide/",
+        api.announcement_hide,
+        name="announcement-hide",
+    ),
     path("events/<slug:slug>/offers/", api.emergency_offers, name="event-offers"),
     path("tickets/<int:ticket_id>/offers/", api.ticket_offers, name="ticket-offers"),
     path("offers/<int:offer_id>/", api.offer_detail, name="offer-detail"),

@@ -18,10 +18,9 @@ from django.views.decorators.http import require_POST
 from moderation import permissions, selectors, services
 from moderation.forms import OFFER_RESULT, OfferForm
 from moderation.models import Flag, Offer
-from tickets import selectors as ticket_selectors
 from tickets.errors import InvalidInput, ServiceError
 from tickets.identity import actor_from_request
-from tickets.models import EmergencyEvent, Ticket
+from tickets.models import Ticket
 
 
 def _require_moderator(request: HttpRequest) -> HttpResponse | None:
@@ -122,19 +121,6 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     except ValueError:
         offset = 0
     return render(request, "moderation/_audit_page.html", _audit_page(request, offset))
-
-
-def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
-    emergency = EmergencyEvent.objects.filter(slug=slug).first()
-    if emergency is None:
-        raise Http404(_("No such event."))
-    tickets = list(
-        ticket_selectors.public_tickets()
-        .filter(event=emergency)
-        .order_by("-created_at", "-id")[:100]
-    )
-    context = {"emergency": emergency, "tickets": tickets, "active": emergency.is_active()}
-    return render(request, "moderation/event.html", context)
 
 
 @require_POST

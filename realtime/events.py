@@ -49,6 +49,8 @@ HELLO = "hello"
 TICKET_COUNTERS = "ticket.counters"
 ERROR = "error"
 PONG = "pong"
+# An emergency's announcement: to its event page and every ticket socket of its tickets.
+EVENT_ANNOUNCEMENT = "event.announcement"
 # Events that also go to the public area feeds.
 # (`ticket.hidden` / `ticket.restored` too, so open lists and maps drop or refetch it.)
 FEED_TYPES = frozenset({TICKET_CREATED, TICKET_STATUS_CHANGED, TICKET_HIDDEN, TICKET_RESTORED})
@@ -212,6 +214,16 @@ class PongData(TypedDict):
     """`pong`: an empty object (any object accepted)."""
 
 
+@with_config(FORBID)
+class EventAnnouncement(TypedDict):
+    """`event.announcement`: a moderator's message to an emergency (not durable, no seq)."""
+
+    id: int
+    body: str
+    event: str
+    at: IsoTime
+
+
 # --- Casework: staff-only messages -------------------------------------------------------
 # Never in the public log, never with a seq: sent to the ticket's staff group (its socket,
 # joined by staff of its jurisdiction only) and the agents' moderation group of the place.
@@ -282,6 +294,7 @@ DATA_TYPES: dict[str, Any] = {
     TICKET_COUNTERS: TicketCounters,
     ERROR: ErrorData,
     PONG: PongData,
+    EVENT_ANNOUNCEMENT: EventAnnouncement,
     TICKET_ASSIGNED: TicketAssigned,
     NOTE_CREATED: NoteData,
     TICKET_PRIORITY_CHANGED: TicketPriorityChanged,

@@ -30,6 +30,12 @@ def feed_group(*, jurisdiction: str | None = None, event: str | None = None) -> 
     return "feed.all"
 
 
+def event_group(event: str) -> str:
+    """Every ticket socket of a ticket in this emergency (announcements reach them in one
+    send however many tickets the event has); the event page uses `feed_group(event=…)`."""
+    return f"event.{event}"
+
+
 MODERATION_GROUP = "moderation"  # everything: admins and trusted volunteers
 MODERATION_UNSCOPED = "moderation.unscoped"  # messages tied to no jurisdiction: every agent
 

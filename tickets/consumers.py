@@ -78,11 +78,13 @@ class TicketConsumer(BaseConsumer):
                 await self.leave_all()
                 await self.close(CLOSE_NOT_FOUND)
                 return
-            latest, counts, staff, self.private = state
+            latest, counts, staff, self.private, event = state
             if staff:  # casework (notes, assignment): staff of the ticket's jurisdiction only
                 await self.join(publish.ticket_staff_group(self.ticket_id))
             if self.private:  # takedown: its reporter and moderators keep following it
                 await self.join(publish.ticket_private_group(self.ticket_id))
+            if event:  # its emergency's announcements: one group per event, not per ticket
+                await self.join(publish.event_group(event))
             counters.ensure_flusher()
             await self.send_message(events.HELLO, counts, seq=latest)
             if since is None:
@@ -95,7 +97,7 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> tuple[int, Mapping[str, object], bool, bool] | None:
+    def _state(self) -> tuple[int, Mapping[str, object], bool, bool, str | None] | None:
         user = self.scope.get("user")
         token = anon_token_from_cookies(self.scope.get("cookies") or {})
         # Who is watching matters only to a taken-down ticket: its reporter (an account or
@@ -110,7 +112,12 @@ class TicketConsumer(BaseConsumer):
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
-        return ticket.seq, counts, staff, private
+        event = (
+            EmergencyEvent.objects.filter(pk=ticket.event_id).values_list("slug", flat=True).first()
+            if ticket.event_id
+            else None
+        )
+        return ticket.seq, counts, staff, private, event
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""
@@ -214,7 +221,9 @@ class FeedConsumer(BaseConsumer):
             await self.join(group)
 
     def _first_time(self, message: dict[str, Any]) -> bool:
-        if len(self.joined) > 1:  # the same event may come through both groups
+        # The same ticket event may come through both groups; an announcement (no seq) is
+        # sent to the event's group only.
+        if len(self.joined) > 1 and message.get("seq"):
             key = (_ticket_of(message["text"]), message.get("seq") or 0)
             if key in self.seen:
                 return False

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,7 +119,20 @@ class JurisdictionAtomFeed(JurisdictionFeed):
     subtitle = JurisdictionFeed.description
 
 
+# Other apps add entries to an event's feed (moderation: its announcements); tickets knows
+# nothing of them. Registered in their AppConfig.ready().
+EventFeedExtra = Callable[[EmergencyEvent], list[Entry]]
+_EVENT_FEED_EXTRAS: list[EventFeedExtra] = []
+
+
+def register_event_feed_extra(extra: EventFeedExtra) -> None:
+    if extra not in _EVENT_FEED_EXTRAS:
+        _EVENT_FEED_EXTRAS.append(extra)
+
+
 class EmergencyFeed(TicketListFeed):
+    """The event's tickets and, pinned by date among them, the extra entries (announcements)."""
+
     def get_object(self, request: HttpRequest, slug: str) -> EmergencyEvent:
         found = EmergencyEvent.objects.filter(slug=slug).first()
         if found is None:
@@ -134,8 +148,39 @@ class EmergencyFeed(TicketListFeed):
     def description(self, obj: EmergencyEvent) -> str:
         return clean(obj.description or f"Tickets reported during {obj.name}.")
 
-    def items(self, obj: EmergencyEvent) -> list[Ticket]:
-        return self.latest(selectors.public_tickets().filter(event=obj))
+    def items(self, obj: EmergencyEvent) -> list[Any]:
+        rows: list[Any] = self.latest(selectors.public_tickets().filter(event=obj))
+        for extra in _EVENT_FEED_EXTRAS:
+            rows.extend(extra(obj))
+        rows.sort(
+            key=lambda row: row.at if isinstance(row, Entry) else row.created_at, reverse=True
+        )
+        return rows[:FEED_SIZE]
+
+    # An Entry is rendered as TicketFeed renders one; a Ticket as every ticket list does.
+    def item_title(self, item: Any) -> str:
+        return clean(item.title) if isinstance(item, Entry) else super().item_title(item)
+
+    def item_description(self, item: Any) -> str:
+        return html(item.body) if isinstance(item, Entry) else super().item_description(item)
+
+    def item_link(self, item: Any) -> str:
+        return item.link if isinstance(item, Entry) else super().item_link(item)
+
+    def item_guid(self, item: Any) -> str:
+        return item.guid if isinstance(item, Entry) else super().item_guid(item)
+
+    def item_author_name(self, item: Any) -> str:
+        return clean(item.author) if isinstance(item, Entry) else super().item_author_name(item)
+
+    def item_pubdate(self, item: Any) -> datetime:
+        return item.at if isinstance(item, Entry) else super().item_pubdate(item)
+
+    def item_updateddate(self, item: Any) -> datetime:
+        return item.at if isinstance(item, Entry) else super().item_updateddate(item)
+
+    def item_categories(self, item: Any) -> list[str]:
+        return ["announcement"] if isinstance(item, Entry) else super().item_categories(item)
 
 
 class EmergencyAtomFeed(EmergencyFeed):

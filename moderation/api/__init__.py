@@ -6,7 +6,13 @@ One module per concept; this package re-exports the views `moderation.urls` rout
 """
 
 from moderation.api.audit import audit
-from moderation.api.emergencies import emergency_detail, emergency_list
+from moderation.api.emergencies import (
+    announcement_hide,
+    announcements,
+    emergency_detail,
+    emergency_end,
+    emergency_list,
+)
 from moderation.api.flags import flag, flag_offer, flag_ticket
 from moderation.api.offers import (
     emergency_offers,
@@ -21,6 +27,9 @@ from moderation.api.sanctions import collateral, sanction_revoke, sanctions
 from moderation.api.trust import trust, trust_revoke
 
 __all__ = [
+    "announcement_hide",
+    "announcements",
+    "emergency_end",
     "audit",
     "collateral",
     "emergency_detail",

@@ -11,7 +11,18 @@ One module per concept; this package re-exports their public names.
 """
 
 from moderation.services._common import DETAILS_MAX, FLAGGED, REASON_MAX
-from moderation.services.emergencies import emergency_create, require_emergency_declarer
+from moderation.services.announcements import (
+    announcement_create,
+    announcement_set_hidden,
+    require_announcer,
+)
+from moderation.services.emergencies import (
+    emergency_create,
+    emergency_end,
+    emergency_update,
+    parse_event_area,
+    require_emergency_declarer,
+)
 from moderation.services.flags import flag_create, flag_offer, flag_ticket
 from moderation.services.offers import (
     OFFER_DECISIONS,
@@ -37,6 +48,12 @@ from moderation.services.sanctions import (
 from moderation.services.trust import require_trust_granter, trust_grant, trust_revoke
 
 __all__ = [
+    "announcement_create",
+    "announcement_set_hidden",
+    "emergency_end",
+    "emergency_update",
+    "parse_event_area",
+    "require_announcer",
     "COMMENT_ACTIONS",
     "OFFER_ACTIONS",
     "TICKET_ACTIONS",

@@ -8,8 +8,11 @@ from django import template
 from django.conf import settings
 
 from moderation import permissions, selectors, sentences
+from moderation.event_forms import EventForm
 from moderation.forms import OFFER_RESULT
 from moderation.models import Flag
+from tickets.models import EmergencyEvent
+from tickets.views import maps
 
 register = template.Library()
 
@@ -63,3 +66,32 @@ def flag_summary(flags: Any) -> list[tuple[str, int]]:
         label = str(flag.get_reason_display())
         counts[label] = counts.get(label, 0) + 1
     return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+# --- Emergencies: the console's event form and a ticket's latest announcement ----------------
+
+
+@register.simple_tag(takes_context=True)
+def blank_event_form(context: dict[str, Any]) -> Any:
+    """A fresh event form for the console (`_event_form.html` included without one)."""
+    request = context.get("request")
+    return EventForm(user=getattr(request, "user", None))
+
+
+@register.simple_tag
+def event_map_data() -> dict[str, Any]:
+    """Tiles and jurisdiction outlines for the event form's drawing map."""
+    return maps.leaflet_data([])
+
+
+@register.simple_tag
+def latest_announcement(ticket: Any) -> Any:
+    """The newest visible announcement of the ticket's emergency, or None."""
+    return selectors.latest_announcement(getattr(ticket, "event_id", None))
+
+
+@register.simple_tag
+def event_announcements(slug: str, limit: int = 3) -> list[Any]:
+    """The newest visible announcements of an event (the widget shows them); [] if unknown."""
+    emergency = EmergencyEvent.objects.filter(slug=slug).first()
+    return list(selectors.announcements(emergency)[:limit]) if emergency else []

@@ -2,7 +2,7 @@
      <div data-fixline-widget data-jurisdiction="old-port"></div>
      <script src="https://YOUR-FIXLINE/static/embed/fixline-embed.js" async></script>
    Each placeholder becomes an iframe of /embed/ with the same filters (jurisdiction, event,
-   bbox, status). The iframe holds everything: no cookies are set on your site. */
+   bbox, status) and the page's language. The iframe holds everything: no cookies are set on your site. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -15,6 +15,9 @@
       var v = node.getAttribute("data-" + k);
       if (v) q.push(k + "=" + encodeURIComponent(v));
     });
+    // The widget speaks the embedding page's language (data-lang, else its <html lang>).
+    var lang = node.getAttribute("data-lang") || document.documentElement.lang;
+    if (lang) q.push("lang=" + encodeURIComponent(lang));
     var frame = document.createElement("iframe");
     frame.src = origin + "/embed/" + (q.length ? "?" + q.join("&") : "");
     frame.title = node.getAttribute("data-title") || "Fixline: latest reports";

@@ -9,6 +9,11 @@
   if (!cfgEl || !list) return;
   var cfg = JSON.parse(cfgEl.textContent);
   var bbox = cfg.bbox ? cfg.bbox.split(",").map(Number) : null;
+  var statusLabels = cfg.status || {};
+  var announcements = document.querySelector("[data-testid=embed-announcements]");
+  function statusLabel(status) {
+    return Object.prototype.hasOwnProperty.call(statusLabels, status) ? statusLabels[status] : status;
+  }
 
   function setState(s) {
     state.setAttribute("data-state", s);
@@ -31,8 +36,8 @@
     a.textContent = t.title;
     var status = document.createElement("span");
     status.className = "fx-status fx-status-" + t.status;
-    status.setAttribute("data-status", "");
-    status.textContent = t.status;
+    status.setAttribute("data-status", t.status);
+    status.textContent = statusLabel(t.status);
     var meta = document.createElement("span");
     meta.className = "fx-meta";
     meta.textContent = (t.service_name || t.service_code || "") + (t.address ? " · " + t.address : "");
@@ -57,7 +62,18 @@
     if (!li) return;
     var el = li.querySelector("[data-status]");
     el.className = "fx-status fx-status-" + status;
-    el.textContent = status;
+    el.setAttribute("data-status", status);
+    el.textContent = statusLabel(status);
+  }
+
+  function announce(d) {
+    if (!announcements || announcements.querySelector('[data-announcement-id="' + d.id + '"]')) return;
+    var li = document.createElement("li");
+    li.className = "fx-announcement fx-new";
+    li.setAttribute("data-announcement-id", String(d.id));
+    li.textContent = d.body;
+    announcements.insertBefore(li, announcements.firstChild);
+    while (announcements.children.length > 3) announcements.removeChild(announcements.lastChild);
   }
 
   function catchUp() {
@@ -93,6 +109,7 @@
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === "ticket.created") add(msg.data, true);
       else if (msg.type === "ticket.status_changed") setStatus(msg.ticket, msg.data.to);
+      else if (msg.type === "event.announcement") announce(msg.data);
     };
     ws.onclose = function () { setState("offline"); retry(); };
   }

@@ -508,35 +508,6 @@
     });
   }
 
-  // --- Event page: its tickets, live ----------------------------------------------------------
-
-  function eventPage(root) {
-    var list = root.querySelector("[data-testid=event-tickets]");
-    liveSocket(root, function (message) {
-      var d = message.data || {};
-      if (message.type === "ticket.created") {
-        if (list.querySelector('[data-ticket-id="' + d.id + '"]')) { return; }
-        var empty = list.querySelector("[data-empty]");
-        if (empty) { empty.parentNode.removeChild(empty); }
-        var li = el("li", { "class": "ticket-item", "data-ticket-id": d.id });
-        li.appendChild(el("a", { href: d.url }, d.title));
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("span", { "class": "badge badge-" + d.status, "data-status": d.status }, d.status));
-        li.appendChild(el("span", { "class": "muted" }, " " + (d.service_name || "") + " · " + (d.jurisdiction || "")));
-        list.insertBefore(li, list.firstChild);
-      } else if (message.type === "ticket.status_changed") {
-        var row = list.querySelector('[data-ticket-id="' + d.id + '"] [data-status]');
-        if (row) {
-          row.setAttribute("data-status", d.to);
-          row.className = "badge badge-" + d.to;
-          row.textContent = d.to;
-        }
-      }
-    });
-  }
-
   var moderationRoot = document.getElementById("moderation");
   if (moderationRoot) { dashboard(moderationRoot); }
-  var eventRoot = document.getElementById("event-feed");
-  if (eventRoot) { eventPage(eventRoot); }
 })();

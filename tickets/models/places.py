@@ -148,6 +148,15 @@ class EmergencyEvent(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     area = models.JSONField(_("area"), null=True, blank=True, validators=[validate_geojson_area])
+    # Or the area of a jurisdiction (and its descendants): tickets routed there join it.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="emergencies",
+        verbose_name=_("jurisdiction"),
+    )
     premoderate_anonymous = models.BooleanField(_("hold anonymous comments"), default=False)
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
     anonymous_comment_limit = models.PositiveIntegerField(

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realtime import events
-from tickets import config, permissions
+from tickets import config, geo, permissions
 from tickets.errors import Conflict, InvalidInput, NotAllowed
 from tickets.identity import Actor
 from tickets.models import (
     EmergencyEvent,
     Follow,
+    Jurisdiction,
     ServiceType,
     StatusChange,
     Ticket,
@@ -49,6 +50,55 @@ def _emergency(slug: str | None) -> EmergencyEvent | None:
     return EmergencyEvent.objects.filter(slug=slug).first() if slug else None
 
 
+def _explicit_emergency(event: EmergencyEvent | str | int | None) -> EmergencyEvent | None:
+    """The emergency a reporter chose (`?event=`, the API's `event`; the model, its slug or
+    its id): it must exist and be in effect now."""
+    if event is None or event == "":
+        return None
+    if isinstance(event, EmergencyEvent):
+        emergency: EmergencyEvent | None = event
+    elif isinstance(event, int) and not isinstance(event, bool):
+        emergency = EmergencyEvent.objects.filter(pk=event).first()
+    else:
+        emergency = _emergency(str(event))
+    if emergency is None:
+        raise InvalidInput(
+            _("Unknown event “%(slug)s”.") % {"slug": str(event)[:80]}, field="event"
+        )
+    if not emergency.is_active():
+        raise InvalidInput(
+            _("The event “%(name)s” is not in effect.") % {"name": emergency.name}, field="event"
+        )
+    return emergency
+
+
+def active_event_at(
+    *, lat: float, long: float, jurisdiction: Jurisdiction
+) -> EmergencyEvent | None:
+    """The emergency in effect whose area holds the point: a drawn area, or a jurisdiction
+    holding the ticket's (the deepest one routing found). The latest declared wins. Active
+    events are few, so they are tested in Python."""
+    now = timezone.now()
+    places = set(jurisdiction.ancestor_ids())
+    candidates = (
+        EmergencyEvent.objects.filter(starts_at__lte=now)
+        .exclude(ends_at__lte=now)
+        .exclude(area__isnull=True, jurisdiction__isnull=True)
+        .order_by("-starts_at", "-id")
+    )
+    for emergency in candidates:
+        if emergency.jurisdiction_id is not None:
+            if emergency.jurisdiction_id in places:
+                return emergency
+        elif emergency.area is not None:
+            try:
+                if geo.contains(emergency.area, lat=lat, long=long):
+                    return emergency
+            except geo.GeometryError:  # an area saved before the checks: it holds nothing
+                continue
+    return None
+
+
 def ticket_create(
     *,
     actor: Actor,
@@ -58,7 +108,7 @@ def ticket_create(
     lat: float,
     long: float,
     address: str = "",
-    event: str | None = None,
+    event: EmergencyEvent | str | int | None = None,
     anonymous: bool = False,
     display_name: str = "",
     answers: Mapping[str, object] | None = None,
@@ -68,7 +118,8 @@ def ticket_create(
     photos: Sequence[UploadedFile] | None = None,
 ) -> Ticket:
     """A new ticket, routed to the deepest jurisdiction whose area holds the point. `event` is
-    the slug of the emergency it belongs to (the wire's name), if any."""
+    the emergency it belongs to (or its slug, the wire's name), which must be in effect;
+    without one, a ticket inside an active emergency's area joins it."""
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     description = clean_text(
         description, field="description", max_length=DESCRIPTION_MAX, required=False
@@ -96,9 +147,9 @@ def ticket_create(
         )
     clean_answers = validate_answers(service_type, answers)
     checked_photos = photo_check(photos)  # headers only: a bomb is refused before any decode
-    emergency = _emergency(event)
-    if event and emergency is None:
-        raise InvalidInput(_("Unknown event “%(slug)s”.") % {"slug": event[:80]}, field="event")
+    emergency = _explicit_emergency(event) or active_event_at(
+        lat=lat, long=long, jurisdiction=jurisdiction
+    )
 
     identity = actor.identity()
     _posting_decision(actor=actor, identity=identity, ticket=None, kind="ticket")

@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -73,6 +74,9 @@ class Command(BaseCommand):
             Integration.ensure(name="Demo Open311 client", raw_key=OPEN311_KEY)
         if not Ticket.objects.exists():
             self._tickets(users)
+        # The storm story lives with moderation (above tickets): run by name, when installed.
+        if apps.is_installed("moderation"):
+            call_command("seed_storm", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
             "Demo accounts (password demo-<username>): admin, agent, volunteer, citizen"
