@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from moderation import permissions, selectors
+from moderation.models import Flag
 
 register = template.Library()
 
@@ -25,3 +26,10 @@ def ticket_offers(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
 @register.filter
 def is_moderator(user: Any) -> bool:
     return permissions.is_moderator(user)
+
+
+@register.simple_tag
+def flag_reasons() -> list[tuple[str, str]]:
+    """The flag reasons the API accepts, with their translated labels (the ticket page's
+    flag form)."""
+    return [(value, str(label)) for value, label in Flag.Reason.choices if value]
