@@ -163,6 +163,9 @@
 
   // A moderator's copy keeps a hidden comment, marked; the public's loses it.
   function markHidden(li, hidden) {
+    // Already so (the acting copy did it on the answer; the event follows): keep the focus.
+    var current = li.querySelector(hidden ? '[data-testid="restore-button"]' : '[data-testid="hide-button"]');
+    if (li.hasAttribute("data-hidden") === hidden && (current || !moderator)) return;
     li.classList.toggle("comment-moderated", hidden);
     if (hidden) li.setAttribute("data-hidden", ""); else li.removeAttribute("data-hidden");
     var badge = li.querySelector('[data-testid="hidden-badge"]');
@@ -359,9 +362,13 @@
     var data = msg.data || {};
     setUpdated(msg.at); // every logged event is the ticket's last update
     switch (msg.type) {
-      case "comment.created":
       case "comment.restored":
-        showComment(data, live && msg.type === "comment.created");
+        var shown = findComment(data.id);
+        if (shown && !shown.hasAttribute("data-hidden")) break; // restored here already
+        showComment(data, false);
+        break;
+      case "comment.created":
+        showComment(data, live);
         break;
       case "comment.hidden":
         var li = findComment(data.id);
@@ -761,10 +768,13 @@
       flag(button, "/api/v1/comments/" + li.dataset.commentId + "/flag/", li);
     } else if (li && (testid === "hide-button" || testid === "restore-button")) {
       var action = button.dataset.moderate;
-      moderate(button, "/api/v1/comments/" + li.dataset.commentId + "/" + action + "/", li, function () {
-        // The event updates every copy, this one too; do it now so the focus has a home.
-        markHidden(li, action === "hide");
-        var next = li.querySelector(action === "hide" ? '[data-testid="restore-button"]' : '[data-testid="hide-button"]');
+      var commentId = li.dataset.commentId;
+      moderate(button, "/api/v1/comments/" + commentId + "/" + action + "/", li, function () {
+        // The event updates every copy, this one too; do it now so the focus has a home
+        // (the event may have come first and replaced the item).
+        var now = findComment(commentId) || li;
+        markHidden(now, action === "hide");
+        var next = now.querySelector(action === "hide" ? '[data-testid="restore-button"]' : '[data-testid="hide-button"]');
         if (next) next.focus();
       });
     }
