@@ -95,3 +95,10 @@ def event_announcements(slug: str, limit: int = 3) -> list[Any]:
     """The newest visible announcements of an event (the widget shows them); [] if unknown."""
     emergency = EmergencyEvent.objects.filter(slug=slug).first()
     return list(selectors.announcements(emergency)[:limit]) if emergency else []
+
+
+@register.simple_tag
+def flag_reasons() -> list[tuple[str, str]]:
+    """The flag reasons the API accepts, with their translated labels (the ticket page's
+    flag form)."""
+    return [(value, str(label)) for value, label in Flag.Reason.choices if value]

@@ -431,9 +431,10 @@ def test_a_banned_citizen_is_told_why_on_the_page(server: Any, browser: Any) -> 
     page.get_by_test_id("vote-button").click()
     expect(page.locator(".messages")).to_contain_text("banned until", timeout=5000)
     expect(page.get_by_test_id("vote-count")).to_have_text(str(votes_before))
-    page.fill("#note-reopen", "Reopened by a banned troll")
+    # The reply box: its text is the reason, its reopen button the status choice.
+    page.fill("#comment-body", "Reopened by a banned troll")
     page.get_by_test_id("transition-reopen").click()
-    expect(page.locator(".messages")).to_contain_text("banned until", timeout=5000)
+    expect(page.get_by_test_id("reply-message")).to_contain_text("banned until", timeout=5000)
     status, after = http("GET", f"{server.url}/api/v1/tickets/{ticket_id}/")
     assert after["status"] == "closed" and after["votes"] == votes_before
     context.close()

@@ -361,7 +361,9 @@ def test_agent_acknowledges_and_closes_through_the_page(world: Any, make_ticket:
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     html = page(client, ticket_url(ticket))
-    assert 'data-testid="status-history"' in html and "Fixed" in html
+    # One timeline: the status changes with their notes, among the comments.
+    assert html.count('data-testid="status-change"') == 2
+    assert 'data-testid="status-note"' in html and "Fixed" in html
 
 
 def test_outsider_cannot_acknowledge_through_the_post_handler(world: Any, make_ticket: Any) -> None:

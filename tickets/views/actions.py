@@ -94,12 +94,12 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such ticket."))
     action = request.POST.get("action", "")
     actor = actor_from_request(request)
+    # The reply box posts its text as `body`: with a status choice it is the change's note.
+    note = request.POST.get("note") or request.POST.get("body", "")
     try:
-        services.ticket_transition(
-            actor=actor, ticket_id=pk, action=action, note=request.POST.get("note", "")
-        )
+        services.ticket_transition(actor=actor, ticket_id=pk, action=action, note=note)
     except ServiceError as exc:
         _report_error(request, exc)
-        return _back_to(pk, "#actions")
+        return _back_to(pk, "#comment-form")
     messages.success(request, str(TRANSITION_MESSAGES[action]))
     return _back_to(pk)

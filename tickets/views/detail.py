@@ -22,6 +22,7 @@ from tickets.models import (
     Identity,
     Photo,
     ServiceQuestion,
+    StatusChange,
     Thanks,
     Ticket,
     Vote,
@@ -56,6 +57,16 @@ def _public_answers(ticket: Ticket, *, show_private: bool) -> list[dict[str, Any
     return rows
 
 
+def _timeline(comments: list[Comment], changes: list[StatusChange]) -> list[dict[str, Any]]:
+    """Comments and status changes (with the agent's note) in one list, oldest first."""
+    rows: list[dict[str, Any]] = [
+        {"kind": "comment", "at": c.created_at, "item": c} for c in comments
+    ]
+    rows += [{"kind": "status", "at": c.at, "item": c} for c in changes]
+    rows.sort(key=lambda row: row["at"])
+    return rows
+
+
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_from_request(request)
     identity_id = _existing_identity_id(actor)
@@ -68,6 +79,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, takedown_notice())
     services.ticket_view(ticket_id=ticket.pk, visitor_key=actor.key)
     is_agent = permissions.is_agent_for(user, ticket.jurisdiction_id)
+    may_moderate = permissions.is_moderator_for(user, ticket.jurisdiction_id)
     comments = list(selectors.comments_for(ticket, user=user, identity_id=identity_id))
     reacted = {"follow": False, "vote": False, "thanks": False}
     if identity_id is not None:
@@ -83,7 +95,12 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_act": bool(permissions.possible_actions(user, identity_id, ticket)),
         "reacted": reacted,
         "views": ticket.views + counters.pending_views(ticket.pk),
-        "status_changes": list(ticket.status_changes.all()),
+        "timeline": _timeline(comments, list(ticket.status_changes.all())),
+        "may_moderate": may_moderate,
+        # A taken-down ticket stays readable by its reporter and its moderators (takedown).
+        "may_see_hidden": may_moderate
+        or (identity_id is not None and identity_id == ticket.reporter_id),
+        "emergency": ticket.event,
         "map": _map_context([ticket]),
         "leaflet": leaflet_data([ticket]),
         "photos": [p for p in ticket.photos.all() if p.comment_id is None],
