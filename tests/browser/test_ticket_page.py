@@ -164,7 +164,6 @@ def test_a_moderator_hides_and_restores_and_every_copy_follows(
         context.close()
 
 
-
 def test_a_moderator_takes_a_ticket_down_and_open_pages_follow(
     server: Daphne, browser: Any
 ) -> None:
@@ -193,7 +192,6 @@ def test_a_moderator_takes_a_ticket_down_and_open_pages_follow(
     expect(reader.locator("h1")).to_contain_text("555-0123", timeout=5000)
     volunteer.close()
     public.close()
-
 
 
 def test_a_neighbour_flags_the_ticket_itself(server: Daphne, browser: Any) -> None:
@@ -370,7 +368,6 @@ def test_axe_finds_nothing_serious_on_the_ticket_page(
     page.locator("[data-testid=map] .leaflet-container").first.wait_for()
     assert axe_problems(page) == []
     context.close()
-
 
 
 def test_server_and_live_dates_look_the_same(server: Daphne, browser: Any) -> None:
