@@ -38,3 +38,8 @@ def password_reset_mail(email: str) -> int:
 @task()
 def send_push(delivery_id: int) -> str:
     return push.send(delivery_id)
+
+
+@task()
+def receipts_after_verification(verification_id: int) -> int:
+    return dispatch.send_pending_receipts(verification_id)
