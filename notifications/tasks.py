@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from notifications import dispatch, mail, push, verification
+from notifications import dispatch, mail, push, receipts, verification
 
 
 @task()
@@ -42,4 +42,4 @@ def send_push(delivery_id: int) -> str:
 
 @task()
 def receipts_after_verification(verification_id: int) -> int:
-    return dispatch.send_pending_receipts(verification_id)
+    return receipts.send_pending_receipts(verification_id)

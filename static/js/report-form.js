@@ -265,7 +265,7 @@
     ev.preventDefault();
     ev.stopImmediatePropagation();
     var summary = form.querySelector('[data-testid="form-errors"]');
-    if (summary) {
+    if (summary && !summary.querySelector('[data-testid="event-error"]')) {
       summary.hidden = false;
       summary.textContent = form.dataset.msgSummary;
     }

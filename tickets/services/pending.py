@@ -25,7 +25,7 @@ _SALT = "fixline.tickets.pending-photos"
 def _read(token: str, actor: Actor) -> str | None:
     """The batch named by a signed token, if it is this person's and less than a day old."""
     try:
-        value = signing.loads(token, salt=_SALT, max_age=PENDING_MAX_AGE.total_seconds())
+        value = signing.loads(token, salt=_SALT, max_age=PENDING_MAX_AGE)
     except signing.BadSignature:
         return None
     if not isinstance(value, dict) or value.get("k") != actor.key:
