@@ -63,7 +63,7 @@ def _report_context(
     return {
         "form": form,
         "event": event,
-        "event_error": event_error or " ".join(form.errors.get("event", [])),
+        "event_error": event_error or " ".join(str(e) for e in form.errors.get("event", [])),
         "event_categories": first,
         "category_groups": groups,
         "fieldsets": fieldsets,
