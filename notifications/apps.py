@@ -22,5 +22,7 @@ class NotificationsConfig(AppConfig):
             tasks.password_reset_mail,
         )
         jobs.register(tasks.send_push)  # Web Push (notifications/push.py)
+        # A reporter's address verified after the report: its receipt (issue 18).
+        jobs.register(tasks.receipts_after_verification)
         services.register_event_listener(listeners.on_ticket_event)
         signed_up.connect(listeners.on_signed_up, dispatch_uid="notifications.verify")

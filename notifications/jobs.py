@@ -51,3 +51,7 @@ def password_reset_mail(email: str) -> None:
 
 def send_push(delivery_id: int, *, run_after: datetime | None = None) -> None:
     _enqueue("send_push", delivery_id, run_after=run_after)
+
+
+def receipts_after_verification(verification_id: int) -> None:
+    _enqueue("receipts_after_verification", verification_id)

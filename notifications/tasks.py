@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from notifications import dispatch, mail, push, verification
+from notifications import dispatch, mail, push, receipts, verification
 
 
 @task()
@@ -38,3 +38,8 @@ def password_reset_mail(email: str) -> int:
 @task()
 def send_push(delivery_id: int) -> str:
     return push.send(delivery_id)
+
+
+@task()
+def receipts_after_verification(verification_id: int) -> int:
+    return receipts.send_pending_receipts(verification_id)

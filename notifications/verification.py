@@ -61,9 +61,12 @@ def pending_verification(verification_id: int) -> AddressVerification | None:
 
 
 def confirm(*, verification: AddressVerification) -> None:
-    AddressVerification.objects.filter(pk=verification.pk, verified_at__isnull=True).update(
+    first = AddressVerification.objects.filter(pk=verification.pk, verified_at__isnull=True).update(
         verified_at=timezone.now()
     )
+    if first and verification.user_id is None:
+        # An address given with a report (no account): the receipt it was waiting for.
+        jobs.receipts_after_verification(verification.pk)
 
 
 def mark_verified(*, email: str, user: Any = None) -> None:

@@ -3,26 +3,19 @@ questions, permissions) live in `tickets.services`, whose errors are attached ba
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from tickets import photos as photo_processing
 from tickets import services
 from tickets.errors import InvalidInput
-from tickets.models import ServiceQuestion, ServiceType
-
-
-def grouped_service_choices() -> list[tuple[str, Any]]:
-    """Active request types, grouped (`<optgroup>`), read from the database on every request so
-    that edits in the admin apply at once."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for stype in ServiceType.objects.filter(active=True).order_by("group", "name"):
-        groups.setdefault(stype.group or str(_("Other")), []).append((stype.code, stype.name))
-    return [("", _("Choose a type…")), *groups.items()]
+from tickets.models import EmergencyEvent, ServiceQuestion, ServiceType, Ticket
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -61,6 +54,13 @@ def photos_field() -> PhotosField:
 
 
 class ReportForm(forms.Form):
+    """The report form: where first (a tap, the device's location or the map; the
+    coordinates are form fields the page fills, tucked away), then what (large choices,
+    the active event's first), then the words, photos and how to hear back."""
+
+    service_code = forms.ChoiceField(
+        label=_("Type of problem"), choices=(), widget=forms.RadioSelect
+    )
     title = forms.CharField(
         label=_("Title"),
         max_length=services.TITLE_MAX,
@@ -73,33 +73,58 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    service_code = forms.ChoiceField(label=_("Type of problem"), choices=())
     lat = forms.CharField(
         label=_("Latitude"),
         max_length=40,
+        error_messages={"required": _("Choose the place: use your location or tap the map.")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     long = forms.CharField(
         label=_("Longitude"),
         max_length=40,
+        error_messages={"required": _("Choose the place: use your location or tap the map.")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     address = forms.CharField(
-        label=_("Address or landmark"), max_length=services.ADDRESS_MAX, required=False
+        label=_("Address or landmark"),
+        max_length=services.ADDRESS_MAX,
+        required=False,
+        help_text=_("Optional, e.g. “corner of Harbour St and Main St”."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    display_name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=services.DISPLAY_NAME_MAX,
+        required=False,
+        help_text=_("Shown with your report, unless you report anonymously."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     anonymous = forms.BooleanField(
         label=_("Report anonymously"),
         required=False,
-        help_text=_("Your name is not shown on the public page."),
+        help_text=_("No name is shown with your report."),
     )
-    display_name = forms.CharField(
-        label=_("Name shown publicly"), max_length=services.DISPLAY_NAME_MAX, required=False
+    email = forms.EmailField(
+        label=_("E-mail me updates (never shown)"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Optional. We send one link to confirm the address; then the receipt, updates "
+            "and “is it fixed?” reach you there. It is never shown to anyone."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
+    # Filled from `?event=`: the emergency the ticket is filed into.
+    event = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    # The signed token of photos kept from a submission that came back with an error.
+    pending_photos = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, categories: Sequence[ServiceType] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Declared above as a ChoiceField; its choices are read from the database per form.
-        cast(forms.ChoiceField, self.fields["service_code"]).choices = grouped_service_choices()
+        cast(forms.ChoiceField, self.fields["service_code"]).choices = [
+            (stype.code, stype.name) for stype in categories
+        ]
         self.fields["photos"] = photos_field()
 
     def clean_lat(self) -> float:
@@ -107,6 +132,61 @@ class ReportForm(forms.Form):
 
     def clean_long(self) -> float:
         return _coordinate(self.cleaned_data["long"], field="long", bound=180)
+
+    def clean_event(self) -> EmergencyEvent | None:
+        event, problem = event_problem(cast(str, self.cleaned_data.get("event") or ""))
+        if problem:
+            raise forms.ValidationError(problem)
+        return event
+
+
+def event_problem(slug: str) -> tuple[EmergencyEvent | None, str]:
+    """The active emergency named by the page's `?event=`, or why a report cannot be filed
+    into it (unknown, not started, ended): said clearly rather than filed elsewhere."""
+    slug = slug.strip()[:80]
+    if not slug:
+        return None, ""
+    event = EmergencyEvent.objects.filter(slug=slug).first()
+    if event is None:
+        return None, str(
+            _("There is no event “%(slug)s”: this report would not be filed into it.")
+            % {"slug": slug}
+        )
+    if not event.is_active():
+        return None, str(
+            _("The event “%(name)s” is not under way: reports are not filed into it.")
+            % {"name": event.name}
+        )
+    return event, ""
+
+
+def report_categories(event: EmergencyEvent | None) -> tuple[list[ServiceType], list[Any]]:
+    """Active request types for the report form: (the event's, the others grouped). An
+    event has no configured list of its own, so its types are those most reported in it
+    (most first, at most six); the rest follow by group and name."""
+    types = list(
+        ServiceType.objects.filter(active=True)
+        .prefetch_related("questions")
+        .order_by("group", "name")
+    )
+    first: list[ServiceType] = []
+    if event is not None:
+        counts = (
+            Ticket.objects.filter(event=event, service_type__active=True)
+            .values("service_type")
+            .annotate(n=Count("id"))
+            .order_by("-n", "service_type")[:EVENT_CATEGORIES_MAX]
+        )
+        by_id = {stype.pk: stype for stype in types}
+        first = [by_id[row["service_type"]] for row in counts if row["service_type"] in by_id]
+    groups: dict[str, list[ServiceType]] = {}
+    for stype in types:
+        if stype not in first:
+            groups.setdefault(stype.group or str(_("Other")), []).append(stype)
+    return first, list(groups.items())
+
+
+EVENT_CATEGORIES_MAX = 6
 
 
 def _coordinate(raw: str, *, field: str, bound: float) -> float:

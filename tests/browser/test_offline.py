@@ -92,9 +92,10 @@ def test_offline_report_and_comment_wait_survive_a_reload_and_are_sent_once(
 
     context.set_offline(True)
     title = f"Ice on the stairs {uuid.uuid4().hex[:8]}"
-    report.select_option("select[name=service_code]", "snow")
+    report.locator("[data-testid=category][data-code=snow]").click()
     report.fill("input[name=title]", title)
     report.fill("textarea[name=description]", "Written in the stairwell with no network.")
+    report.locator("[data-testid=coords] summary").click()  # typed, as one still may
     report.fill("input[name=lat]", "45.505")
     report.fill("input[name=long]", "-73.552")
     report.get_by_role("button", name="Send the report").click()

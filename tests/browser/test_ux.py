@@ -92,7 +92,7 @@ def test_report_on_a_phone_in_french_with_pin_and_photo(server: Daphne, browser:
     page.goto(f"{server.url}/tickets/new/")
     assert page.locator("html").get_attribute("lang") == "fr"
     expect(page.locator("h1")).to_have_text("Signaler un problème")
-    page.select_option("select[name=service_code]", "snow")
+    page.locator("[data-testid=category][data-code=snow]").click()
     page.fill("input[name=title]", "Rue non déneigée devant l'école")
     page.fill("textarea[name=description]", "Le trottoir est glissant.")
     canvas = page.locator("[data-testid=map] .leaflet-container")

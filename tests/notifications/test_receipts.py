@@ -72,3 +72,45 @@ def test_french_recipients_get_french_mail(world: Any, make_ticket: Any, outbox:
     assert receipt.subject.startswith("Reçu")
     assert "Merci pour votre signalement." in receipt.body
     assert Delivery.objects.get(recipient="owner@example.org").language == "fr"
+
+
+def test_an_email_given_on_the_report_form_gets_the_receipt_once_verified(
+    world: Any, outbox: list, clock: Any
+) -> None:
+    from django.test import Client
+
+    from tests.notifications.test_verification import link_in
+    from tickets import services
+    from tickets.models import Ticket
+
+    browser = Client()
+    browser.get("/tickets/new/")
+    response = browser.post(
+        "/tickets/new/",
+        {
+            "title": "Ice on the school stairs",
+            "service_code": "snow",
+            "lat": str(BOROUGH_POINT["lat"]),
+            "long": str(BOROUGH_POINT["long"]),
+            "email": "parent@example.net",
+            "anonymous": "on",
+        },
+    )
+    assert response.status_code == 303
+    ticket = Ticket.objects.get(title="Ice on the school stairs")
+    run_tasks()
+    [ask] = to(outbox, "parent@example.net")  # first, only the link that proves the address
+    assert "Verify" in ask.subject
+    Client().post(link_in(ask))
+    run_tasks()
+    receipt = to(outbox, "parent@example.net")[-1]
+    assert "Received" in receipt.subject and f"#{ticket.pk}" in receipt.subject
+    Client().post(link_in(ask))  # a second click sends nothing again
+    run_tasks()
+    assert len(to(outbox, "parent@example.net")) == 2
+
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it")
+    clock.advance(seconds=61)
+    run_tasks()
+    update = to(outbox, "parent@example.net")[-1]  # the follower updates reach it too
+    assert f"#{ticket.pk}" in update.subject and "On it" in update.body

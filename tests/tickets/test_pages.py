@@ -420,7 +420,7 @@ def report_data(**overrides: Any) -> dict[str, Any]:
 def test_report_form_renders_types_questions_and_map(world: Any) -> None:
     html = page(Client(), "/tickets/new/")
     assert 'data-testid="map"' in html
-    assert "<optgroup" in html and 'value="pothole"' in html
+    assert 'type="radio" name="service_code" value="pothole"' in html
     assert 'data-questions-for="pothole"' in html
     assert 'name="answer-depth"' in html and 'type="checkbox" name="answer-lane"' in html
     assert static("js/report-form.js") in html

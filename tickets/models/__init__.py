@@ -7,6 +7,7 @@ from tickets.models.base import NeverDeleted, NeverDeletedQuerySet, validate_geo
 from tickets.models.casework import CaseworkEvent, CaseworkNote, Priority, Team
 from tickets.models.integrations import Integration
 from tickets.models.merging import MergeRecord
+from tickets.models.pending import PendingPhoto
 from tickets.models.people import Identity, IpSalt, _new_public_key
 from tickets.models.photos import Photo, _photo_path
 from tickets.models.places import EmergencyEvent, Jurisdiction, ServiceQuestion, ServiceType
@@ -26,6 +27,7 @@ __all__ = [
     "MergeRecord",
     "NeverDeleted",
     "NeverDeletedQuerySet",
+    "PendingPhoto",
     "Photo",
     "Priority",
     "Reaction",

@@ -34,6 +34,7 @@ from tickets.services.eventlog import (
     ticket_record_event,
 )
 from tickets.services.page_views import ticket_add_views, ticket_view
+from tickets.services.pending import pending_forget, pending_keep, pending_photos
 from tickets.services.photos import photo_attach, photo_prepare
 from tickets.services.policy import PostingDecision, PostingPolicy, register_posting_policy
 from tickets.services.reactions import ticket_react, ticket_unfollow
@@ -69,6 +70,9 @@ __all__ = [
     "comment_create",
     "comment_set_visibility",
     "parse_coordinate",
+    "pending_forget",
+    "pending_keep",
+    "pending_photos",
     "photo_attach",
     "photo_prepare",
     "register_comment_listener",

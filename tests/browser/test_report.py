@@ -1,0 +1,303 @@
+"""The report form as a neighbour in a storm uses it (issue 18): a phone (390×844) and a
+desktop, English and French, real daphne and Chromium. Tap "Use my location", tap a
+category, write a title, send: no coordinate typed. Also: the browser's own check before
+upload, photos kept across a server-side error, "me too" on a similar report, `?event=`,
+the send bar drawn above the map, and axe."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.browser.test_ux import axe_problems, watch_csp
+from tests.realtime.processes import Daphne, chromium, demo_server, http, token
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+OLD_PORT = {"latitude": 45.5052, "longitude": -73.5523}  # inside the Old Port borough
+PARIS = {"latitude": 48.85, "longitude": 2.35}  # outside every jurisdiction
+TEXTS = {
+    "en": {"send": "Send the report", "thanks": "Thank you", "locate": "Use my location"},
+    "fr": {"send": "Envoyer le signalement", "thanks": "Merci", "locate": "Utiliser ma position"},
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    yield from demo_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    yield from chromium()
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def neighbour(browser: Any, lang: str, viewport: dict[str, int], where: dict[str, float]) -> Any:
+    """A browser context whose device knows where it is, and allows the page to ask."""
+    return browser.new_context(
+        locale="fr-FR" if lang == "fr" else "en-US",
+        viewport=viewport,
+        geolocation=where,
+        permissions=["geolocation"],
+    )
+
+
+def tap_location(page: Any, lang: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=TEXTS[lang]["locate"]).click()
+    expect(page.get_by_test_id("map")).to_have_attribute("data-has-marker", "true")
+
+
+def declare_storm(server: Daphne, prefix: str) -> str:
+    """An active emergency event, declared by the demo admin through the API."""
+    slug = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    key = token(server.url, "admin", "demo-admin")
+    status, answer = http(
+        "POST",
+        f"{server.url}/api/v1/events/",
+        {
+            "name": f"Snowstorm {slug}",
+            "slug": slug,
+            "description": "Sidewalks first.",
+            "starts_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "premoderate_anonymous": True,
+            "slow_mode_seconds": 30,
+        },
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert status == 201, answer
+    return slug
+
+
+def ticket_id(page: Any) -> int:
+    found = re.search(r"/tickets/(\d+)/$", page.url)
+    assert found, page.url
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("lang", "viewport"),
+    [("en", PHONE), ("fr", PHONE), ("en", DESKTOP), ("fr", DESKTOP)],
+    ids=["phone-en", "phone-fr", "desktop-en", "desktop-fr"],
+)
+def test_report_by_tapping_without_typing_a_coordinate(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
+    from playwright.sync_api import expect
+
+    context = neighbour(browser, lang, viewport, OLD_PORT)
+    page = context.new_page()
+    problems = watch_csp(page)
+    page.goto(f"{server.url}/tickets/new/")
+    assert page.locator("html").get_attribute("lang") == lang
+    # The coordinates are there for the form, but tucked away: nobody has to see them.
+    expect(page.locator("input[name=lat]")).to_be_hidden()
+    tap_location(page, lang)
+    page.locator("[data-testid=category][data-code=snow]").click()
+    title = f"Unploughed {lang} {uuid.uuid4().hex[:6]}"
+    page.fill("input[name=title]", title)
+    page.fill("input[name=email]", "never.shown@example.net")
+    page.get_by_role("button", name=TEXTS[lang]["send"]).click()
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".messages")).to_contain_text(TEXTS[lang]["thanks"])
+    assert "never.shown" not in page.content()
+    status, ticket = http("GET", f"{server.url}/api/v1/tickets/{ticket_id(page)}/")
+    assert status == 200 and ticket["jurisdiction"] == "old-port", ticket
+    assert abs(ticket["lat"] - OLD_PORT["latitude"]) < 1e-4
+    assert "never.shown" not in str(ticket)
+    assert problems == []
+    context.close()
+
+
+def test_the_browser_checks_the_form_before_anything_is_sent(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = neighbour(browser, "en", PHONE, OLD_PORT)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    expect(page.locator('[data-error-for="location"]')).to_contain_text("use your location")
+    expect(page.locator('[data-error-for="service_code"]')).to_contain_text("type of problem")
+    expect(page.locator('[data-error-for="title"]')).to_contain_text("short title")
+    expect(page.get_by_test_id("locate-button")).to_be_focused()  # the first thing to fix
+    # Too many photos, or not an image: said here, before any upload.
+    page.set_input_files(
+        "#photo-camera",
+        files=[{"name": "doc.pdf", "mimeType": "application/pdf", "buffer": b"%PDF"}],
+    )
+    expect(page.locator("[data-photo-problems]")).to_contain_text("doc.pdf")
+    # Categories are operable from the keyboard: arrows move the choice.
+    first = page.locator("input[name=service_code]").first
+    first.focus()
+    page.keyboard.press("Space")
+    expect(first).to_be_checked()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("input[name=service_code]").nth(1)).to_be_checked()
+    expect(page.locator('[data-error-for="service_code"]')).to_be_empty()
+    assert posts == []  # nothing left the browser
+    context.close()
+
+
+def test_photos_are_kept_across_a_server_side_error(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = neighbour(browser, "fr", PHONE, PARIS)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/")
+    tap_location(page, "fr")  # in Paris: no jurisdiction here, only the server knows
+    page.locator("[data-testid=category][data-code=snow]").click()
+    title = f"Trottoir glacé {uuid.uuid4().hex[:6]}"
+    page.fill("input[name=title]", title)
+    page.set_input_files(
+        "#photo-camera",
+        files=[{"name": "trottoir.png", "mimeType": "image/png", "buffer": png_bytes()}],
+    )
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    expect(page.get_by_test_id("kept-photo")).to_have_text("trottoir.png")
+    expect(page.locator("input[name=title]")).to_have_value(title)
+
+    context.set_geolocation(OLD_PORT)  # walked back home
+    tap_location(page, "fr")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    expect(page.get_by_test_id("ticket-photo")).to_have_count(1)  # not attached again
+    context.close()
+
+
+def test_me_too_on_a_similar_report_votes_instead_of_filing(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    point = {"latitude": 45.5071, "longitude": -73.5541}
+    status, existing = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/",
+        {
+            "title": "Ice sheet on Quay St",
+            "service_code": "snow",
+            "lat": point["latitude"],
+            "long": point["longitude"],
+        },
+    )
+    assert status == 201, existing
+    status, before = http("GET", f"{server.url}/api/v1/tickets/?page_size=1")
+    context = neighbour(browser, "en", PHONE, point)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/")
+    tap_location(page, "en")
+    page.locator("[data-testid=category][data-code=snow]").click()
+    similar = page.get_by_test_id("similar")
+    expect(similar).to_be_visible(timeout=5000)
+    item = similar.locator("[data-testid=similar-item]").filter(has_text="Ice sheet on Quay St")
+    expect(item.get_by_role("link")).to_have_attribute("href", f"/tickets/{existing['id']}/")
+    item.get_by_test_id("me-too").click()
+    expect(item.get_by_test_id("me-too-done")).to_contain_text(f"#{existing['id']}")
+    expect(page).to_have_url(re.compile(r"/tickets/new/$"))  # nothing filed
+    status, after = http("GET", f"{server.url}/api/v1/tickets/{existing['id']}/")
+    assert after["votes"] == 1
+    status, now = http("GET", f"{server.url}/api/v1/tickets/?page_size=1")
+    assert now["count"] == before["count"]
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_report_from_the_events_link_is_filed_into_the_event(
+    server: Daphne, browser: Any, lang: str
+) -> None:
+    from playwright.sync_api import expect
+
+    slug = declare_storm(server, f"storm-{lang}")
+    context = neighbour(browser, lang, PHONE, OLD_PORT)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/?event={slug}")
+    expect(page.get_by_test_id("report-event")).to_contain_text(f"Snowstorm {slug}")
+    expect(page.get_by_test_id("report-event-rules")).to_contain_text("30")
+    tap_location(page, lang)
+    page.locator("[data-testid=category][data-code=snow]").click()
+    page.fill("input[name=title]", f"Stuck bus shelter {slug}")
+    page.get_by_role("button", name=TEXTS[lang]["send"]).click()
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    status, ticket = http("GET", f"{server.url}/api/v1/tickets/{ticket_id(page)}/")
+    assert ticket["event"] == slug, ticket
+
+    page.goto(f"{server.url}/tickets/new/?event=no-such-storm")
+    expect(page.get_by_test_id("event-error")).to_be_visible()
+    context.close()
+
+
+def test_the_send_bar_is_drawn_above_the_map_on_a_phone(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport=PHONE)
+    page = context.new_page()
+    # The event's card and the errors of a first try push the map down into the bar's band.
+    page.goto(f"{server.url}/tickets/new/?event={declare_storm(server, 'bar')}")
+    page.locator("[data-testid=map] .leaflet-control-zoom").wait_for()
+    page.get_by_test_id("send-button").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    # Scroll the map through the bar's band, 20 px at a time: the bar's button stays on top.
+    covered = page.evaluate(
+        """() => {
+          const button = document.querySelector('[data-testid=send-button]');
+          const map = document.querySelector('[data-testid=map]');
+          const zoom = map.querySelector('.leaflet-control-zoom');
+          const top = map.getBoundingClientRect().top + window.scrollY;
+          const bad = [];
+          let checked = 0;
+          for (let y = 0; y < top + map.offsetHeight; y += 10) {
+            window.scrollTo(0, y);
+            const r = button.getBoundingClientRect();
+            const z = zoom.getBoundingClientRect();
+            if (z.top < r.bottom && z.bottom > r.top) checked += 1;  // the controls pass under
+            // Across the whole button at mid-height (its label included), and its centre.
+            for (let x = r.left + 4; x < r.right - 4; x += 10) {
+              const hit = document.elementFromPoint(x, r.top + r.height / 2);
+              if (!button.contains(hit)) bad.push(y + '/' + Math.round(x) + ': ' + (hit ? hit.className : 'nothing'));
+            }
+            const centre = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            if (!button.contains(centre)) bad.push(y + '/centre');
+          }
+          return {bad: bad, checked: checked};
+        }"""
+    )
+    assert covered["checked"] > 0  # the map's controls did pass under the bar
+    assert covered["bad"] == [], covered["bad"][:5]
+    context.close()
+
+
+def test_no_serious_accessibility_problem_on_the_form(server: Daphne, browser: Any) -> None:
+    failures = {}
+    for label, viewport, lang in (("phone", PHONE, "fr"), ("desktop", DESKTOP, "en")):
+        context = browser.new_context(
+            locale="fr-FR" if lang == "fr" else "en-US", viewport=viewport, bypass_csp=True
+        )
+        page = context.new_page()
+        page.goto(f"{server.url}/tickets/new/")
+        page.locator("[data-testid=map] .leaflet-container").wait_for()
+        found = axe_problems(page)
+        page.get_by_test_id("send-button").click()  # the page with its errors shown, too
+        found += axe_problems(page)
+        if found:
+            failures[label] = found
+        context.close()
+    assert failures == {}
