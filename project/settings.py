@@ -18,7 +18,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from project.env import env_bool, env_int, env_list, env_str, smtp_from_url
+from project.env import default_site_url, env_bool, env_int, env_list, env_str, smtp_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FIXLINE_VAR_DIR", BASE_DIR / "var"))
@@ -379,8 +379,8 @@ FIXLINE: dict[str, Any] = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 FIXLINE.update(
     {
-        # Absolute links in e-mail.
-        "SITE_URL": env_str("FIXLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # Absolute links in e-mail; by default on the port daphne serves (`PORT`, as `make run`).
+        "SITE_URL": env_str("FIXLINE_SITE_URL", default_site_url()).rstrip("/"),
         # Follower updates within this window are batched into one message.
         "NOTIFY_BATCH_SECONDS": env_int("FIXLINE_NOTIFY_BATCH_SECONDS", 60),
         # How long after a ticket is closed its reporter is asked "is it fixed?".
@@ -498,3 +498,12 @@ FIXLINE.update(
         "HTTP_HEADER_TIMEOUT": env_int("FIXLINE_HTTP_HEADER_TIMEOUT", 10),
     }
 )
+
+# --- Dates, words and the storm banner (issue 18: docs/ui.md) ---------------------------------
+# One date format everywhere: project/formats/{en,fr}/formats.py match the browser's
+# Intl.DateTimeFormat(lang, {dateStyle: "medium", timeStyle: "short"}); relative times come
+# from django.contrib.humanize (the `ago` filter of tickets/templatetags/dates.py).
+FORMAT_MODULE_PATH = ["project.formats"]
+INSTALLED_APPS += ["django.contrib.humanize"]
+# The active emergency event's banner on every page (one cached read, tickets/banner.py).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("tickets.banner.context_processor")

@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: tickets.counters reaches the models (through the
         # write layer), which Django loads only after the app configs.
-        from tickets import counters
+        from tickets import banner, counters
 
         counters.register()
+        banner.register()
