@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # relative times ("5 minutes ago"), docs/ui.md
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -104,21 +105,8 @@ ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
 WSGI_APPLICATION = "project.wsgi.application"
 
-TEMPLATES: list[dict[str, Any]] = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-            ],
-        },
-    },
-]
+# Templates, their context processors (the storm banner) and date formats (docs/ui.md).
+from project.pages import FORMAT_MODULE_PATH, TEMPLATES  # noqa: E402, F401
 
 # --- Database: SQLite under var/ unless DATABASE_URL says otherwise ----------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -498,12 +486,3 @@ FIXLINE.update(
         "HTTP_HEADER_TIMEOUT": env_int("FIXLINE_HTTP_HEADER_TIMEOUT", 10),
     }
 )
-
-# --- Dates, words and the storm banner (issue 18: docs/ui.md) ---------------------------------
-# One date format everywhere: project/formats/{en,fr}/formats.py match the browser's
-# Intl.DateTimeFormat(lang, {dateStyle: "medium", timeStyle: "short"}); relative times come
-# from django.contrib.humanize (the `ago` filter of tickets/templatetags/dates.py).
-FORMAT_MODULE_PATH = ["project.formats"]
-INSTALLED_APPS += ["django.contrib.humanize"]
-# The active emergency event's banner on every page (one cached read, tickets/banner.py).
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("tickets.banner.context_processor")
