@@ -40,7 +40,7 @@ def _not_ended() -> list[StormEvent]:
             .order_by("starts_at", "pk")
             .values("slug", "name", "starts_at", "ends_at")[:MAX_EVENTS]
         )
-        cached = [StormEvent(**row) for row in rows]  # type: ignore[typeddict-item]
+        cached = [StormEvent(**row) for row in rows]
         cache.set(CACHE_KEY, cached, TTL)
     return list(cached)
 

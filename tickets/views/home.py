@@ -99,10 +99,15 @@ def _tune_form(form: django_forms.Form) -> None:
     types.label_from_instance = lambda service_type: service_type.local_name  # type: ignore[attr-defined]
 
 
+FILTER_NAMES = [
+    "q", "status", "service_code", "jurisdiction", "updated_since", "closed", "mine", "following",
+    "event", "bbox",
+]  # fmt: skip
+
+
 def active_filter_count(request: HttpRequest) -> int:
-    names = ("q", "status", "service_code", "jurisdiction", "updated_since", "closed")
-    names += ("mine", "following", "event", "bbox")
-    return sum(1 for name in names if request.GET.get(name, "").strip() not in ("", "0"))
+    """The number on the "Filters" control: how many filters this list is under."""
+    return sum(1 for name in FILTER_NAMES if request.GET.get(name, "").strip() not in ("", "0"))
 
 
 # --- Home -----------------------------------------------------------------------------------
@@ -124,7 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
     tickets = list(page.object_list)
     if near:
         for ticket in tickets:
-            ticket.distance_m = distance_m(near[0], near[1], ticket.lat, ticket.long)  # type: ignore[attr-defined]
+            ticket.distance_m = distance_m(near[0], near[1], ticket.lat, ticket.long)
     context: dict[str, Any] = {
         "filter": ticket_filter,
         "form": form,
