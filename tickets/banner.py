@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
@@ -40,7 +41,12 @@ def _not_ended() -> list[StormEvent]:
             .order_by("starts_at", "pk")
             .values("slug", "name", "starts_at", "ends_at")[:MAX_EVENTS]
         )
-        cached = [StormEvent(**row) for row in rows]
+        try:
+            cached = [StormEvent(**row) for row in rows]
+        except DatabaseError:
+            # The banner is not worth a page: a page that needs no database (the login form)
+            # still renders while it is down, without the banner (and nothing is cached).
+            return []
         cache.set(CACHE_KEY, cached, TTL)
     return list(cached)
 
