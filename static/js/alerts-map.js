@@ -28,6 +28,10 @@
     var typed = parseBox(input.value);
     if (centre) {
       map.setView([centre.lat, centre.long], 16);
+      // Where the link came from (a ticket): a landmark to zoom and drag around.
+      window.L.marker([centre.lat, centre.long], {
+        icon: window.FixlineMap.ticketIcon("open"), interactive: false, keyboard: false
+      }).addTo(map);
     } else if (typed) {
       map.fitBounds([[typed[1], typed[0]], [typed[3], typed[2]]]);
     }
