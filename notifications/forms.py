@@ -18,11 +18,15 @@ class AlertForm(forms.Form):
         queryset=Jurisdiction.objects.all(),
         to_field_name="slug",
         required=False,
-        empty_label=_("— or draw a rectangle below —"),
+        empty_label=_("No: the area shown on the map"),
     )
+    # Filled by the map of the page (static/js/alerts-map.js) as it is dragged and zoomed;
+    # typed by hand without JavaScript.
     bbox = forms.CharField(
-        label=_("A rectangle on the map"),
-        help_text=_("min longitude, min latitude, max longitude, max latitude"),
+        label=_("Area coordinates"),
+        help_text=_(
+            "Filled in by the map: min longitude, min latitude, max longitude, max latitude"
+        ),
         required=False,
         max_length=120,
     )
@@ -33,6 +37,11 @@ class AlertForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        types = self.fields["service_types"]
+        types.label_from_instance = lambda service_type: service_type.local_name  # type: ignore[attr-defined]
 
     def clean_bbox(self) -> tuple[float, float, float, float] | None:
         raw = self.cleaned_data.get("bbox", "").strip()
@@ -45,16 +54,14 @@ class AlertForm(forms.Form):
         if not (-180 <= min_long < max_long <= 180 and -90 <= min_lat < max_lat <= 90):
             raise forms.ValidationError(_("Not a valid rectangle."))
         if max_long - min_long > MAX_BBOX_DEGREES or max_lat - min_lat > MAX_BBOX_DEGREES:
-            raise forms.ValidationError(_("This rectangle is too large."))
+            raise forms.ValidationError(_("This area is too large: zoom the map in."))
         return min_long, min_lat, max_long, max_lat
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if bool(data.get("jurisdiction")) == bool(data.get("bbox")) and not self.errors:
-            raise forms.ValidationError(
-                _("Choose either a jurisdiction or a rectangle on the map.")
-            )
+            raise forms.ValidationError(_("Choose either a jurisdiction or an area on the map."))
         return data
 
 

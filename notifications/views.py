@@ -4,6 +4,7 @@ the POST of the page's button, or the mail client's RFC 8058 one-click POST."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from tickets.errors import RateLimited, ServiceError
 from tickets.identity import Actor, actor_from_request
 from tickets.models import Identity, Ticket
 from tickets.permissions import is_agent
+from tickets.views.maps import leaflet_data
 
 ALERT_SUBSCRIBE_LIMIT = (5, 3600)  # per network address: confirmation mail is not a weapon
 
@@ -90,7 +92,23 @@ def alerts(request: HttpRequest) -> HttpResponse:
                     "not, nothing more is sent."
                 ),
             )
-    return render(request, "notifications/alerts.html", {"form": form})
+    return render(request, "notifications/alerts.html", _alerts_context(request, form))
+
+
+def _alerts_context(request: HttpRequest, form: AlertForm) -> dict[str, Any]:
+    """The map that chooses the area: pre-centred on `?lat=…&long=…` (a ticket's "alert me
+    about this street" link), else on the area already typed, else on every jurisdiction."""
+    centre = None
+    try:
+        lat, long = float(request.GET.get("lat", "")), float(request.GET.get("long", ""))
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(lat) and math.isfinite(long) and -90 <= lat <= 90 and -180 <= long <= 180:
+            centre = {"lat": lat, "long": long}
+    leaflet = leaflet_data([], label=_("Map of the alert area"))
+    leaflet["centre"] = centre
+    return {"form": form, "leaflet": leaflet}
 
 
 def _subscription(token: str, salt: str, max_age: int | None = None) -> AreaSubscription | None:

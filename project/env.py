@@ -52,6 +52,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def default_site_url() -> str:
+    """Where `make run` serves (`PORT`, 8000 by default): the default of FIXLINE_SITE_URL, so
+    a demo on another port mails links that work."""
+    return f"http://127.0.0.1:{env_int('PORT', 8000)}"
+
+
 @dataclass(frozen=True)
 class SMTP:
     host: str

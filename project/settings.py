@@ -18,7 +18,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from project.env import env_bool, env_int, env_list, env_str, smtp_from_url
+from project.env import default_site_url, env_bool, env_int, env_list, env_str, smtp_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FIXLINE_VAR_DIR", BASE_DIR / "var"))
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # relative times ("5 minutes ago"), docs/ui.md
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -104,21 +105,8 @@ ROOT_URLCONF = "project.urls"
 ASGI_APPLICATION = "project.asgi.application"
 WSGI_APPLICATION = "project.wsgi.application"
 
-TEMPLATES: list[dict[str, Any]] = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-            ],
-        },
-    },
-]
+# Templates, their context processors (the storm banner) and date formats (docs/ui.md).
+from project.pages import FORMAT_MODULE_PATH, TEMPLATES  # noqa: E402, F401
 
 # --- Database: SQLite under var/ unless DATABASE_URL says otherwise ----------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -379,8 +367,8 @@ FIXLINE: dict[str, Any] = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 FIXLINE.update(
     {
-        # Absolute links in e-mail.
-        "SITE_URL": env_str("FIXLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # Absolute links in e-mail; by default on the port daphne serves (`PORT`, as `make run`).
+        "SITE_URL": env_str("FIXLINE_SITE_URL", default_site_url()).rstrip("/"),
         # Follower updates within this window are batched into one message.
         "NOTIFY_BATCH_SECONDS": env_int("FIXLINE_NOTIFY_BATCH_SECONDS", 60),
         # How long after a ticket is closed its reporter is asked "is it fixed?".

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from project import pwa
+from project import favicon, pwa
 from tickets import api
 
 router = DefaultRouter(trailing_slash=True)
@@ -33,6 +33,8 @@ urlpatterns = [
     path("sw.js", pwa.service_worker, name="pwa-service-worker"),
     path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
     path("offline/", pwa.offline, name="pwa-offline"),
+    # Dates, words and the storm banner (issue 18, docs/ui.md): the icon browsers ask for.
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("", include("moderation.page_urls")),
     path("", include("notifications.urls")),
     path("", include("tickets.urls")),

@@ -70,11 +70,12 @@ class ServiceQuestionInline(admin.TabularInline):
 class ServiceTypeAdmin(admin.ModelAdmin):
     # Casework defaults (priority, due within N hours) are edited on the type's page too.
     list_display = [
-        "name", "code", "group", "jurisdiction", "default_priority", "default_due_hours", "active",
+        "name", "name_fr", "code", "group", "jurisdiction", "default_priority", "default_due_hours",
+        "active",
     ]  # fmt: skip
     list_filter = ["active", "group", "jurisdiction"]
     list_editable = ["active"]
-    search_fields = ["name", "code", "keywords"]
+    search_fields = ["name", "name_fr", "code", "keywords"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [ServiceQuestionInline]
 

@@ -8,7 +8,8 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: tickets.counters reaches the models (through the
         # write layer), which Django loads only after the app configs.
-        from tickets import counters, pagecache
+        from tickets import banner, counters, pagecache
 
         counters.register()
         pagecache.register()
+        banner.register()

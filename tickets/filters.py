@@ -66,12 +66,16 @@ class FlagInput(forms.CheckboxInput):
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("Status"))
+    # Real words for "no choice" (never `---------`), as the pages show these forms.
+    status = django_filters.ChoiceFilter(
+        choices=Ticket.Status.choices, label=_("Status"), empty_label=_("Any status")
+    )
     service_code = django_filters.ModelChoiceFilter(
         field_name="service_type",
         queryset=ServiceType.objects.all(),
         to_field_name="code",
         label=_("Type"),
+        empty_label=_("Any type"),
     )
     jurisdiction = django_filters.CharFilter(method="filter_jurisdiction", label=_("Jurisdiction"))
     event = django_filters.ModelChoiceFilter(
@@ -79,11 +83,16 @@ class TicketFilter(django_filters.FilterSet):
         queryset=EmergencyEvent.objects.all(),
         to_field_name="slug",
         label=_("Emergency event"),
+        empty_label=_("Any event"),
     )
     bbox = BBoxFilter(label=_("Map area (minlong,minlat,maxlong,maxlat)"))
     q = django_filters.CharFilter(method="filter_text", label=_("Text"), max_length=200)
+    # A date-and-time picker on the page (not a numeric keypad); the API takes any ISO 8601.
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Updated since")
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Updated since"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     # My things: a signed-in person's own reports and the tickets they follow (nothing for
     # anyone else). `mine=1`, `following=1`.

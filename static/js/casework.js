@@ -77,7 +77,13 @@
       author.textContent = data.author;
       var time = document.createElement("time");
       time.setAttribute("datetime", data.created_at);
-      time.textContent = new Date(data.created_at).toLocaleString();
+      // One date format everywhere (docs/ui.md): the server's DATETIME_FORMAT, in its zone.
+      var zone = document.querySelector("meta[name=fixline-time-zone]");
+      try {
+        time.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+          dateStyle: "medium", timeStyle: "short", timeZone: (zone && zone.content) || undefined
+        }).format(new Date(data.created_at));
+      } catch (e) { time.textContent = new Date(data.created_at).toLocaleString(); }
       head.appendChild(author);
       head.appendChild(document.createTextNode(" "));
       head.appendChild(time);

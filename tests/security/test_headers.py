@@ -70,7 +70,8 @@ def test_strict_policy_and_no_framing_everywhere(world: dict[str, Any], make_tic
     assert checked >= 8
 
 
-def test_map_tiles_host_is_allowed_for_images(client: Client, settings: Any) -> None:
+def test_map_tiles_host_is_allowed_for_images(client: Client, settings: Any, db: Any) -> None:
+    # db: every page reads the storm banner's events (once, then from the cache).
     settings.FIXLINE = {
         **settings.FIXLINE,
         "MAP_TILE_URL": "https://tiles.example.net/{z}/{x}/{y}.png",
@@ -80,7 +81,7 @@ def test_map_tiles_host_is_allowed_for_images(client: Client, settings: Any) -> 
     assert "https://tiles.example.net" not in policy(response)["script-src"]
 
 
-def test_websocket_origin_follows_tls(client: Client, settings: Any) -> None:
+def test_websocket_origin_follows_tls(client: Client, settings: Any, db: Any) -> None:
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     response = client.get("/accounts/login/", headers={"x-forwarded-proto": "https"})
     sources = policy(response)["connect-src"]

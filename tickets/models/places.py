@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tickets import jurisdictions
@@ -66,6 +67,10 @@ class ServiceType(models.Model):
     )
     code = models.SlugField(_("service code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The name on French pages (the canonical `name` stays the API's and Open311's).
+    name_fr = models.CharField(
+        _("name in French"), max_length=200, blank=True, help_text=_("Empty: the name above.")
+    )
     description = models.TextField(_("description"), blank=True)
     group = models.CharField(_("group"), max_length=100, blank=True)
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
@@ -86,6 +91,17 @@ class ServiceType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def name_in(self, language: str | None) -> str:
+        """The name in `language` ("fr", "fr-ca", …): its translation, else the canonical name."""
+        if (language or "").lower().startswith("fr") and self.name_fr:
+            return self.name_fr
+        return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the language of the page being rendered (templates, form choices)."""
+        return self.name_in(get_language())
 
 
 class ServiceQuestion(models.Model):

@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from tickets import casework_selectors, selectors
 from tickets.models import Ticket
-from tickets.views.home import PAGE_SIZE
+from tickets.views.home import PAGE_SIZE, with_comment_counts
 
 
 def _page(
@@ -21,7 +21,9 @@ def _page(
     tab: str,
     pick: Callable[[QuerySet[Ticket], object], QuerySet[Ticket]],
 ) -> HttpResponse:
-    tickets = pick(selectors.ticket_list(), request.user).order_by("-updated_at", "-id")
+    tickets = with_comment_counts(pick(selectors.ticket_list(), request.user)).order_by(
+        "-updated_at", "-id"
+    )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "tickets/mine.html", {"tab": tab, "page": page, "tickets": list(page.object_list)}

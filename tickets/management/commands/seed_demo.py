@@ -18,6 +18,15 @@ from tickets.identity import Actor
 from tickets.models import Integration, Jurisdiction, ServiceQuestion, ServiceType, Ticket
 from tickets.permissions import AGENTS_GROUP, TRUSTED_VOLUNTEERS_GROUP
 
+FRENCH_TYPE_NAMES = {
+    "pothole": "Nid-de-poule",
+    "snow": "Rue non déneigée",
+    "streetlight": "Lampadaire en panne",
+    "fallen-tree": "Arbre ou branche tombé",
+    "graffiti": "Graffiti",
+    "campus-access": "Chemin du campus bloqué",
+}
+
 
 def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dict[str, Any]:
     ring = [
@@ -194,6 +203,9 @@ class Command(BaseCommand):
                     "description": f"Report a {name.lower()}.",
                 },
             )
+        # French names (issue 18): a type's name is translated per language in the admin.
+        for code, name_fr in FRENCH_TYPE_NAMES.items():
+            ServiceType.objects.filter(code=code, name_fr="").update(name_fr=name_fr)
         pothole = ServiceType.objects.get(code="pothole")
         questions = [
             ("depth", "How deep is it?", ServiceQuestion.Datatype.SINGLE, True,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0006_casework_merge"),
+        ("tickets", "0008_emergency_jurisdiction"),
     ]
 
     operations = [

@@ -1,0 +1,207 @@
+"""Issue 18 in a real Chromium against a real daphne, on a 390×844 phone (and a desktop for
+the accessibility checks), in English and French: the home page's first screen, the storm
+banner, "Near me", one date format with relative times, type names in French, the alerts map,
+and axe on the home, notifications and alerts pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.test_ux import axe_problems, login, watch_csp
+from tests.realtime.processes import Daphne, chromium, demo_env, demo_server, http, token
+
+# The site is migrated and seeded once per module: slow on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.timeout(400)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+MARKET = {"latitude": 45.5121, "longitude": -73.5601}  # next to "Pothole near the market"
+STORM = {"name": "Snowstorm Ada", "slug": "snowstorm-ada", "starts_at": "2020-01-01T00:00:00Z"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    for daphne in demo_server(demo_env(prefix="fixline-home-")):
+        # An agent declares a storm on the running site: every page shows it at once.
+        agent = token(daphne.url, "agent", "demo-agent")
+        status, answer = http(
+            "POST", f"{daphne.url}/api/v1/events/", STORM, {"Authorization": f"Token {agent}"}
+        )
+        assert status == 201, answer
+        yield daphne
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    yield from chromium()
+
+
+def test_first_screen_on_a_phone_is_the_map_and_open_tickets(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport=PHONE, has_touch=True)
+    page = context.new_page()
+    problems = watch_csp(page)
+    page.goto(f"{server.url}/")
+    leaflet = page.locator("[data-testid=map] .leaflet-container")
+    expect(leaflet).to_be_visible()
+    rows = page.locator("[data-testid=ticket-row]")
+    expect(rows.first).to_be_visible()
+    # On the first screen, without scrolling: the map and the first open ticket.
+    assert leaflet.bounding_box()["y"] < PHONE["height"]
+    assert rows.first.bounding_box()["y"] < PHONE["height"], rows.first.bounding_box()
+    statuses = rows.evaluate_all("rs => rs.map(r => r.dataset.status)")
+    assert statuses and "closed" not in statuses, statuses
+    # No filter field until "Filters" is opened, with the keyboard.
+    status = page.locator("select[name=status]")
+    expect(status).to_be_hidden()
+    page.locator("[data-testid=filters-toggle]").focus()
+    page.keyboard.press("Enter")
+    expect(status).to_be_visible()
+    options = status.locator("option").all_inner_texts()
+    assert options[0] == "Any status" and not any("---" in o for o in options), options
+    expect(page.locator("input[name=updated_since]")).to_have_attribute("type", "datetime-local")
+    # A filter shows the closed ones.
+    page.locator("input[name=closed]").check()
+    page.locator("[data-testid=filter-form] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"closed=1"))
+    assert "closed" in rows.evaluate_all("rs => rs.map(r => r.dataset.status)")
+    # Relative times that read well.
+    times = page.locator("[data-testid=ticket-updated]").all_inner_texts()
+    assert all(re.fullmatch(r"Updated (just now|\d+\s\w+ ago|.+ ago)", t) for t in times), times
+    assert not any(re.search(r"\b0\sminutes\b", t) for t in times), times
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    assert problems == []
+    context.close()
+
+
+def test_near_me_asks_for_the_location_and_sorts_nearest_first(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        locale="en-US", viewport=PHONE, geolocation=MARKET, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/")
+    page.locator("[data-testid=near-me]").click()
+    page.wait_for_url(re.compile(r"near="))
+    near = parse_qs(urlparse(page.url).query)["near"][0]
+    assert [round(float(v), 3) for v in near.split(",")] == [45.512, -73.56]
+    first = page.locator("[data-testid=ticket-row]").first
+    # The nearest open ticket to the market ("Pothole near the market" itself is closed).
+    assert first.locator(".ticket-title").inner_text() == "Snowbank blocks the bus stop"
+    distances = [
+        float(d.split()[0]) * (1000 if " km " in d else 1)
+        for d in page.locator("[data-testid=ticket-distance]").all_inner_texts()
+    ]
+    assert len(distances) > 3 and distances == sorted(distances), distances
+    expect(page.locator("[data-testid=near-me]")).to_have_attribute("aria-pressed", "true")
+    context.close()
+
+
+def test_storm_banner_on_every_page_links_to_the_event(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    page = context.new_page()
+    for path in ("/", "/tickets/new/", "/alerts/"):
+        page.goto(f"{server.url}{path}")
+        banner = page.locator("[data-testid=event-banner]")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("Snowstorm Ada")
+        expect(banner).to_contain_text("Situation d’urgence en cours")
+        assert banner.bounding_box()["y"] < 300  # at the top, not below the fold
+    page.locator("[data-testid=event-banner-link]").first.click()
+    page.wait_for_url(re.compile(r"/events/snowstorm-ada/$"))
+    expect(page.locator("h1")).to_contain_text("Snowstorm Ada")
+    expect(page.locator("[data-testid=event-nav-link]").first).to_have_attribute(
+        "aria-current", "page"
+    )
+    context.close()
+
+
+def test_french_dates_relative_times_and_type_names(server: Daphne, browser: Any) -> None:
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, timezone_id="UTC")
+    page = context.new_page()
+    page.goto(f"{server.url}/?closed=1")
+    types = page.locator("[data-testid=ticket-type]").all_inner_texts()
+    assert "Nid-de-poule" in types and "Pothole" not in types, types
+    times = page.locator("[data-testid=ticket-updated]").all_inner_texts()
+    assert all(re.fullmatch(r"Mis à jour (à l’instant|il y a .+)", t) for t in times), times
+    # The ticket page's dates are what the browser's Intl writes, to the character.
+    page.locator("[data-testid=ticket-row] .ticket-title").first.click()
+    page.wait_for_url(re.compile(r"/tickets/\d+/"))
+    stamp = page.locator("time[data-testid=ticket-updated]")
+    server_text = stamp.inner_text()
+    browser_text = page.evaluate(
+        "(iso) => new Intl.DateTimeFormat(document.documentElement.lang, {dateStyle: 'medium',"
+        " timeStyle: 'short', timeZone: 'UTC'}).format(new Date(iso))",
+        stamp.get_attribute("datetime"),
+    )
+    assert server_text == browser_text, (server_text, browser_text)
+    assert re.fullmatch(r"\d{1,2} \S+ \d{4}, \d{2}:\d{2}", server_text), server_text
+    context.close()
+
+
+def test_alerts_map_fills_the_area(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport=PHONE)
+    page = context.new_page()
+    problems = watch_csp(page)
+    # The ticket page's "Alert me about this street" opens the map centred there.
+    page.goto(f"{server.url}/")
+    page.locator("[data-testid=ticket-row] .ticket-title").first.click()
+    page.locator("[data-testid=alert-street-link]").click()
+    page.wait_for_url(re.compile(r"/alerts/\?lat="))
+    query = parse_qs(urlparse(page.url).query)
+    lat, long = float(query["lat"][0]), float(query["long"][0])
+    bbox = page.locator("input[name=bbox]")
+    expect(bbox).not_to_have_value("")
+    min_long, min_lat, max_long, max_lat = map(float, bbox.input_value().split(","))
+    assert min_long < long < max_long and min_lat < lat < max_lat
+    assert max_long - min_long < 0.05  # a street, not the city
+    # Dragging the map moves the area.
+    canvas = page.locator("[data-testid=map] .leaflet-container")
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 120, y + 60, steps=8)
+    page.mouse.up()
+    expect(bbox).not_to_have_value(bbox.input_value(), timeout=5000)
+    moved = list(map(float, bbox.input_value().split(",")))
+    assert moved[0] > min_long and moved[1] > min_lat, (moved, min_long, min_lat)
+    page.fill("input[name=email]", "street@example.net")
+    page.locator("[data-testid=alert-form] button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    assert problems == []
+    context.close()
+
+
+def test_accessibility_of_home_notifications_and_alerts(server: Daphne, browser: Any) -> None:
+    failures: dict[str, list[str]] = {}
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(locale="fr-FR", viewport=viewport, bypass_csp=True)
+        login(context, server, "citizen")
+        page = context.new_page()
+        for path in ("/", "/notifications/", "/alerts/?lat=45.505&long=-73.552"):
+            response = page.goto(f"{server.url}{path}")
+            assert response is not None and response.status == 200, path
+            if path != "/notifications/":
+                page.locator("[data-testid=map] .leaflet-container").first.wait_for()
+            if path == "/":
+                page.locator("[data-testid=filters-toggle]").click()  # the fields too
+            found = axe_problems(page)
+            if found:
+                failures[f"{label} {path}"] = found
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"] + 1, (label, path, width)
+        context.close()
+    assert failures == {}, failures
