@@ -92,14 +92,22 @@ class TicketConsumer(BaseConsumer):
             await self.close(CLOSE_INTERNAL)
 
     def _state(self) -> tuple[int, Mapping[str, object], bool] | None:
-        ticket = selectors.ticket_get(self.ticket_id)
+        # One query for an anonymous socket (docs/performance.md, "Storms"): the ticket's
+        # seq, jurisdiction and stored counters together.
+        ticket = selectors.ticket_for_socket(self.ticket_id)
         if ticket is None:
             return None
         staff = permissions.can_do_casework(self.scope.get("user"), ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
-        counts: Mapping[str, object] = counters.snapshot(ticket.pk) or {}
-        return ticket.seq, counts, staff
+        stored: events.TicketCounters = {
+            "views": ticket.views,
+            "followers": ticket.followers,
+            "votes": ticket.votes,
+            "thanks": ticket.thanks,
+            "watching": 0,
+        }
+        return ticket.seq, counters.live(ticket.pk, stored), staff
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""

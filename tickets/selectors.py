@@ -24,6 +24,13 @@ def ticket_get(ticket_id: Any) -> Ticket | None:
         return None
 
 
+def ticket_for_socket(ticket_id: Any) -> Ticket | None:
+    """What a ticket socket's handshake reads, in one query and no join: its seq, its
+    jurisdiction (for the casework rule) and its stored counters (for `hello`)."""
+    fields = ("id", "seq", "jurisdiction_id", "views", "followers", "votes", "thanks")
+    return Ticket.objects.only(*fields).filter(pk=ticket_id).first()
+
+
 def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> QuerySet[Comment]:
     """Visible comments, oldest first; their own held/hidden/shadowed comments for an author;
     everything, marked, for moderators."""
