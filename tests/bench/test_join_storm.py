@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +59,7 @@ class ListeningDaphne:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port(self.port, timeout=30)
+        wait_for_port(self.port, timeout=180)  # a busy shared machine
         status, answer = http("GET", f"http://127.0.0.1:{self.port}/api/v1/tickets/?status=open")
         assert status == 200, answer
         rows = answer["results"] if isinstance(answer, dict) else answer
