@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Listen backlog for daphne (Twisted's default is 50: a join storm of 5,000 sockets was half
+# refused); the kernel caps it at net.core.somaxconn (docs/performance.md, "Storms").
+BACKLOG ?= 4096
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-sqlite test-postgres lint format bench system-deps clean cluster cluster-stop
@@ -25,7 +28,8 @@ run: $(STAMP)
 	@echo "  e-mail: files in var/mail/; background worker: manage.py db_worker (started here)"
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) --http-timeout 300 --websocket_connect_timeout 10 project.asgi:application
+	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; \
+	$(VENV)/bin/daphne -e tcp:port=$(PORT):backlog=$(BACKLOG):interface=127.0.0.1 --http-timeout 300 --websocket_connect_timeout 10 project.asgi:application
 
 # The whole suite: on SQLite, then again on a real PostgreSQL (and Redis) started on loopback.
 test: $(STAMP) system-deps

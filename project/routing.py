@@ -1,6 +1,7 @@
 """ASGI routing: HTTP through Django; WebSockets through Channels, behind an exact origin
 allow-list and a per-address socket cap (both refuse at the handshake, `security.sockets`),
-session authentication, and the session guard that applies the 2FA rule and lets signed-in
+session authentication (only for a handshake that carries the session cookie), and the
+session guard that applies the 2FA rule and lets signed-in
 sockets re-check their session (`security.sessions`). Each app owns
 its consumers (`tickets.consumers`, `moderation.consumers`, `notifications.consumers`, all
 built on `realtime.consumers.BaseConsumer`); the URLs are mapped here."""
@@ -15,7 +16,7 @@ from moderation.consumers import ModerationConsumer
 from notifications.consumers import NotificationConsumer
 from realtime.consumers import NotFoundConsumer
 from security.sessions import SessionUserMiddleware
-from security.sockets import OriginAllowList, SocketsPerAddress
+from security.sockets import OriginAllowList, SessionOnlyWithCookie, SocketsPerAddress
 from tickets.consumers import FeedConsumer, TicketConsumer
 
 
@@ -31,7 +32,10 @@ def websocket_urlpatterns() -> list[Any]:
 
 def websocket_app() -> Any:
     router = URLRouter(websocket_urlpatterns())
-    return OriginAllowList(SocketsPerAddress(AuthMiddlewareStack(SessionUserMiddleware(router))))
+    # The session stack only when the handshake carries the session cookie: an anonymous
+    # socket costs no session store and no user lookup (a join storm is thousands of them).
+    with_session = AuthMiddlewareStack(SessionUserMiddleware(router))
+    return OriginAllowList(SocketsPerAddress(SessionOnlyWithCookie(with_session, router)))
 
 
 def build_application(http_app: Any) -> Any:

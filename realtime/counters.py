@@ -38,6 +38,10 @@ _pending_views: dict[int, int] = defaultdict(int)
 _dirty: set[int] = set()
 _last_sent: dict[int, float] = {}
 _watchers: dict[int, dict[str, float]] = defaultdict(dict)
+# When each ticket's expired watchers were last swept out: at most once a second, not on
+# every handshake (5,000 joins made that sweep O(N²): docs/performance.md, "Storms").
+_swept: dict[int, float] = {}
+SWEEP_EVERY = 1.0
 # Sockets served by this process: their presence entries are refreshed by the flusher's
 # heartbeat, so a crashed process's sockets expire after PRESENCE_TTL_SECONDS.
 _local: dict[int, set[str]] = defaultdict(set)
@@ -85,6 +89,7 @@ def reset_for_tests() -> None:
         _dirty.clear()
         _last_sent.clear()
         _watchers.clear()
+        _swept.clear()
         _local.clear()
     _redis.cache_clear()
 
@@ -195,9 +200,12 @@ def watching(ticket_id: int) -> int:
     if r is not None:
         return int(r.zcount(f"{PREFIX}watch:{ticket_id}", now, "+inf"))
     with _lock:
-        live = {k: v for k, v in _watchers.get(ticket_id, {}).items() if v > now}
-        _watchers[ticket_id] = live
-        return len(live)
+        current = _watchers.get(ticket_id, {})
+        if now - _swept.get(ticket_id, 0.0) >= SWEEP_EVERY:
+            current = {k: v for k, v in current.items() if v > now}
+            _watchers[ticket_id] = current
+            _swept[ticket_id] = now
+        return len(current)
 
 
 # --- The flusher -----------------------------------------------------------------------------
@@ -266,6 +274,12 @@ def snapshot(ticket_id: int) -> events.TicketCounters | None:
     counts = _read_counts([ticket_id]).get(ticket_id)
     if counts is None:
         return None
+    return live(ticket_id, counts)
+
+
+def live(ticket_id: int, stored: events.TicketCounters) -> events.TicketCounters:
+    """Stored counters made current: views not yet written, sockets watching now."""
+    counts: events.TicketCounters = {**stored}
     counts["views"] += pending_views(ticket_id)
     counts["watching"] = watching(ticket_id)
     return counts

@@ -8,6 +8,9 @@
 * `SocketsPerAddress`: at most FIXLINE["WS_MAX_PER_ADDRESS"] open sockets per client address
   (`tickets.identity.client_ip`), counted in the process, or in Redis across processes when
   REDIS_URL is set; the next handshake is refused (HTTP 403) before anything is accepted.
+* `SessionOnlyWithCookie`: Channels' session and auth stack only for a handshake that carries
+  the session cookie; without one (every anonymous visitor of a ticket) the socket is
+  anonymous at once: no session store, no user lookup, nothing kept per socket for them.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
+from realtime.consumers import NO_SESSION, SESSION_USER
 from tickets.identity import client_ip
 
 log = logging.getLogger(__name__)
@@ -222,3 +227,34 @@ class SocketsPerAddress:
         finally:
             if token:
                 await count.release(token)
+
+
+# --- No session cookie, no session -----------------------------------------------------------
+async def _anonymous() -> AnonymousUser:
+    """The session's account for a socket that came without a session: always anonymous."""
+    return AnonymousUser()
+
+
+def has_session_cookie(scope: Mapping[str, Any]) -> bool:
+    name = f"{settings.SESSION_COOKIE_NAME}=".encode("latin-1")
+    for key, value in scope.get("headers") or ():
+        if key == b"cookie" and name in bytes(value):
+            return True
+    return False
+
+
+class SessionOnlyWithCookie:
+    """ASGI: `with_session` (Channels' `AuthMiddlewareStack` and the session guard) for a
+    handshake carrying the session cookie, `without` otherwise. A join storm is thousands of
+    cookie-less handshakes; Channels' stack built a session store, a lazy user and a database
+    hop for each, to find them anonymous (docs/performance.md, "Storms")."""
+
+    def __init__(self, with_session: Any, without: Any) -> None:
+        self.with_session = with_session
+        self.without = without
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if has_session_cookie(scope):
+            return await self.with_session(scope, receive, send)
+        scope = {**scope, "user": AnonymousUser(), SESSION_USER: _anonymous, NO_SESSION: True}
+        return await self.without(scope, receive, send)

@@ -57,6 +57,25 @@ def ticket_get_for(ticket_id: Any, *, user: Any, identity_id: int | None) -> Tic
     return ticket
 
 
+def ticket_for_socket(ticket_id: Any) -> Ticket | None:
+    """What a ticket socket's handshake reads, in one query: its seq, its jurisdiction (for
+    the casework rule), its visibility and reporter (takedown), its emergency's slug (for the
+    announcements) and its stored counters (for `hello`)."""
+    fields = (
+        "id",
+        "seq",
+        "jurisdiction_id",
+        "views",
+        "followers",
+        "votes",
+        "thanks",
+        "visibility",
+        "reporter_id",
+        "event__slug",
+    )
+    return Ticket.objects.select_related("event").only(*fields).filter(pk=ticket_id).first()
+
+
 def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> QuerySet[Comment]:
     """Visible comments, oldest first; their own held/hidden/shadowed comments for an author;
     everything, marked, for moderators."""

@@ -409,9 +409,12 @@
   var POLL_AFTER = 3; // failures before polling starts
   var stopped = false;
 
+  // "Full jitter" (AWS, "Exponential backoff and jitter"): anywhere between 0 and the
+  // exponential cap, so thousands of pages dropped together (a server restarted) come back
+  // spread over the whole window instead of in one herd; the first try within 2 s.
   function backoff(n) {
-    var base = Math.min(30000, 500 * Math.pow(2, n));
-    return base / 2 + Math.random() * base / 2; // "equal jitter"
+    var cap = Math.min(30000, 2000 * Math.pow(2, n));
+    return Math.random() * cap;
   }
 
   function wsUrl() {

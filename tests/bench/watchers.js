@@ -2,6 +2,10 @@
 // parsing) so the load generator stays cheap. Bench comments carry "bench <i> <sent ms>".
 // Usage: node watchers.js <url>[,<url>...] <n> <origin> <ready-file> [idle]
 // Watcher i connects to url[i % urls]. With "idle" it only holds the sockets open.
+// Like the ticket page (static/js/ticket-live.js): a watcher whose socket closes reconnects
+// after a "full jitter" delay (uniform in 0..min(30 s, 2 s × 2^attempt)) with since=<last seq>,
+// and drops a frame it has already counted; `dropped`, `back` and `back_ms` (drop → hello)
+// say how a reconnect storm went.
 // Prints one JSON summary line on SIGTERM/SIGINT or when stdin closes.
 "use strict";
 const WebSocket = require("ws");
@@ -23,17 +27,47 @@ let failed = 0;
 let firstMs = null;
 let lastMs = null;
 let closedAfterReady = 0;
+let back = 0; // reconnected sockets (hello received again)
+let backMs = 0; // the longest drop → hello
+let attemptsFailed = 0;
+let stopping = false;
+const HELLO = /"type":"hello"/;
+
+function backoff(n) {
+  return Math.random() * Math.min(30000, 2000 * Math.pow(2, n));
+}
 
 function open(i) {
   return new Promise((resolve) => {
-    const state = { got: 0, gaps: 0, dups: 0, lastSeq: null, seen: new Set() };
+    const state = { got: 0, gaps: 0, dups: 0, lastSeq: null, seen: new Set(), droppedAt: null, attempt: 0 };
     perWatcher[i] = state;
-    const ws = new WebSocket(urls[i % urls.length], { origin, perMessageDeflate: false });
+    connectOnce(i, state, resolve);
+  });
+}
+
+function connectOnce(i, state, resolve) {
+    const since = state.lastSeq !== null && !idle ? "?since=" + state.lastSeq : "";
+    const ws = new WebSocket(urls[i % urls.length] + since, { origin, perMessageDeflate: false });
     let counted = false;
+    let live = false;
     ws.on("message", (data) => {
-      if (!counted) { counted = true; ready += 1; resolve(); }
+      if (!counted) { counted = true; if (resolve) { ready += 1; resolve(); } }
+      if (!live) {
+        live = true;
+        state.attempt = 0;
+        if (state.droppedAt !== null) {
+          back += 1;
+          backMs = Math.max(backMs, Date.now() - state.droppedAt);
+          state.droppedAt = null;
+        }
+      }
       if (idle) return;
       const text = data.toString();
+      if (HELLO.test(text)) {
+        const h = SEQ.exec(text);
+        if (h && state.lastSeq === null) state.lastSeq = parseInt(h[1], 10);
+        return;
+      }
       if (COUNTERS.test(text)) {
         countersTotal += 1;
         if (i === 0) {
@@ -48,6 +82,7 @@ function open(i) {
       const s = SEQ.exec(text);
       if (s) {
         const seq = parseInt(s[1], 10);
+        if (state.lastSeq !== null && seq <= state.lastSeq) { state.dups += 1; return; }
         if (state.lastSeq !== null && seq !== state.lastSeq + 1) state.gaps += 1;
         state.lastSeq = seq;
       }
@@ -59,11 +94,15 @@ function open(i) {
       if (lastMs === null || now > lastMs) lastMs = now;
       latencies.push(now - sent);
     });
-    ws.on("error", () => { if (!counted) { counted = true; failed += 1; resolve(); } });
+    ws.on("error", () => { /* "close" follows */ });
     ws.on("close", () => {
-      if (!counted) { counted = true; failed += 1; resolve(); } else closedAfterReady += 1;
+      if (resolve && !counted) { counted = true; failed += 1; resolve(); return; }
+      if (stopping) return;
+      if (live) { closedAfterReady += 1; state.droppedAt = Date.now(); } else { attemptsFailed += 1; }
+      const delay = backoff(state.attempt);
+      state.attempt += 1;
+      setTimeout(() => connectOnce(i, state, null), delay);
     });
-  });
 }
 
 async function main() {
@@ -90,6 +129,8 @@ function summary() {
     gaps: perWatcher.reduce((a, w) => a + (w ? w.gaps : 0), 0),
     dups: perWatcher.reduce((a, w) => a + (w ? w.dups : 0), 0),
     first_ms: firstMs, last_ms: lastMs,
+    dropped: closedAfterReady, back, back_ms: backMs, attempts_failed: attemptsFailed,
+    still_away: perWatcher.filter((w) => w && w.droppedAt !== null).length,
     counters_total: countersTotal,
     counters_max_per_s: countersSeconds.size ? Math.max(...countersSeconds.values()) : 0,
     counters_seconds: countersSeconds.size,
@@ -108,6 +149,7 @@ function reset() {
 }
 
 function finish() {
+  stopping = true;
   process.stdout.write(summary(), () => process.exit(0));
 }
 let pending = "";

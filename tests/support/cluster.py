@@ -17,6 +17,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import resource
 import secrets
 import shutil
 import signal
@@ -114,8 +115,13 @@ def env() -> dict[str, str]:
 def daphne_command(port: int) -> list[str]:
     """One daphne process as in production (docs/deploy/fixline@.service): no --proxy-headers
     (the client address is read by Fixline from nginx only), bounded request times."""
-    return [DAPHNE, "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS, "project.asgi:application"]
+    listen = f"tcp:port={port}:backlog={BACKLOG}:interface=127.0.0.1"
+    return [DAPHNE, "-e", listen, *DAPHNE_LIMITS, "project.asgi:application"]
 
+
+# The listen backlog of each daphne (Twisted's default, 50, refused half of a 5,000-socket
+# join storm); the kernel caps it at net.core.somaxconn (raised in `start` when root).
+BACKLOG = 4096
 
 # A response within 300 s (exports stream for long), a WebSocket handshake within 10 s,
 # pings every 25 s; slow request headers are cut by Fixline itself (security/slow_clients.py).
@@ -293,11 +299,25 @@ def start_nginx() -> None:
     say(f"nginx on 127.0.0.1:{PORT} → daphne :{DAPHNE_PORTS[0]}, :{DAPHNE_PORTS[1]}")
 
 
+def raise_limits() -> None:
+    """Thousands of sockets per daphne: the open-files limit to its hard maximum (inherited by
+    every process started here), and the kernel's accept-queue cap up to BACKLOG when root."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    somaxconn = Path("/proc/sys/net/core/somaxconn")
+    try:
+        if int(somaxconn.read_text()) < BACKLOG and os.geteuid() == 0:
+            somaxconn.write_text(str(BACKLOG))
+    except (OSError, ValueError):
+        say(f"net.core.somaxconn below {BACKLOG}: a join storm may be refused (see docs)")
+
+
 def start() -> int:
     if (RUN / f"daphne-{DAPHNE_PORTS[0]}.pid").exists():
         say("already running? `make cluster-stop` first")
         return 1
     install_packages()
+    raise_limits()
     for d in (RUN, LOGS, VAR / "app"):
         d.mkdir(parents=True, exist_ok=True)
     try:
