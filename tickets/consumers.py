@@ -16,7 +16,6 @@ import asyncio
 import logging
 import re
 import uuid
-import weakref
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +28,6 @@ from realtime.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
     CLOSE_NOT_FOUND,
-    NO_SESSION,
     BaseConsumer,
     dumps,
     query_params,
@@ -39,44 +37,15 @@ from realtime.fastpath import Frame
 # The names themselves, not `seam.`: `push` runs per socket per event.
 from realtime.seam import BUFFER, CATCH_UP, DROP, SEND, decide
 from tickets import permissions, selectors
-from tickets.models import EmergencyEvent, Jurisdiction, Ticket
+from tickets.models import EmergencyEvent, Jurisdiction
 
 log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 
 
-# The ticket rows anonymous handshakes read, per event loop, for STATE_SECONDS. A stale row is
-# harmless: `hello` may carry a seq a moment old, and the seam (realtime/seam.py) reads the
-# missing events from the log on the first live one; `since` replays read the log anyway.
-# Signed-in sockets always read afresh (their casework rights follow the jurisdiction).
-STATE_SECONDS = 1.0
-_MISSING = object()
-_tickets: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[int, tuple[float, Ticket | None]]
-] = weakref.WeakKeyDictionary()
-
-
-def _recent_ticket(ticket_id: int) -> Any:
-    loop = asyncio.get_running_loop()
-    found = _tickets.get(loop, {}).get(ticket_id)
-    if found is None or found[0] < loop.time():
-        return _MISSING
-    return found[1]
-
-
-def _remember_ticket(ticket_id: int, ticket: Ticket | None) -> None:
-    loop = asyncio.get_running_loop()
-    known = _tickets.setdefault(loop, {})
-    if len(known) > 10_000:  # many tickets opened at once: start afresh
-        known.clear()
-    known[ticket_id] = (loop.time() + STATE_SECONDS, ticket)
-
-
 class TicketConsumer(BaseConsumer):
     """`/ws/tickets/<id>/?since=N`: hello, replay of `seq > N`, then live events."""
-
-    ticket_id: int  # set first thing in `connect`
 
     async def connect(self) -> None:
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
@@ -101,7 +70,7 @@ class TicketConsumer(BaseConsumer):
         try:
             # Join before reading anything: whatever commits from now on reaches us live.
             await self.join(publish.ticket_group(self.ticket_id))
-            state = await self._read_state()
+            state = await database_sync_to_async(self._state)()
             if state is None:
                 self.closed = True
                 await self.leave_all()
@@ -122,29 +91,13 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    async def _read_state(self) -> tuple[int, Mapping[str, object], bool] | None:
-        if not self.scope.get(NO_SESSION):
-            return await database_sync_to_async(self._state)()
-        # Anonymous, no session: the ticket's row is shared with the other handshakes of the
-        # last second (a join storm of 5,000 sockets is a few queries, not 5,000).
-        ticket = _recent_ticket(self.ticket_id)
-        if ticket is _MISSING:
-            ticket = await database_sync_to_async(selectors.ticket_for_socket)(self.ticket_id)
-            _remember_ticket(self.ticket_id, ticket)
-        if ticket is None:
-            return None
-        # Presence and counters only (no database): not queued behind the views' thread.
-        return await sync_to_async(self._watch, thread_sensitive=False)(ticket, False)
-
     def _state(self) -> tuple[int, Mapping[str, object], bool] | None:
-        # One query (docs/performance.md, "Storms"): the ticket's seq, jurisdiction and
-        # stored counters together.
+        # One query for an anonymous socket (docs/performance.md, "Storms"): the ticket's
+        # seq, jurisdiction and stored counters together.
         ticket = selectors.ticket_for_socket(self.ticket_id)
         if ticket is None:
             return None
-        return self._watch(ticket, permissions.can_do_casework(self.scope.get("user"), ticket))
-
-    def _watch(self, ticket: Ticket, staff: bool) -> tuple[int, Mapping[str, object], bool]:
+        staff = permissions.can_do_casework(self.scope.get("user"), ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         stored: events.TicketCounters = {
