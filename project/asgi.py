@@ -14,6 +14,7 @@ from project.handlers import SyncChainASGIHandler  # noqa: E402
 django_asgi_app = SyncChainASGIHandler()
 
 from project.routing import build_application  # noqa: E402  (needs Django set up first)
+from realtime import fastpath  # noqa: E402
 from security import slow_clients  # noqa: E402  (reads settings)
 
 application = build_application(django_asgi_app)
@@ -21,3 +22,4 @@ application = build_application(django_asgi_app)
 # Under daphne (its reactor already running the show): deadlines for slow request headers.
 if "daphne.server" in sys.modules and "twisted.internet.reactor" in sys.modules:
     slow_clients.install()
+    fastpath.lazy_autobahn_debug()  # a join storm's handshakes: docs/performance.md, "Storms"

@@ -48,9 +48,6 @@ MAX_CLIENT_ERRORS = 20  # a client that keeps sending garbage is closed
 # Put in the scope by the socket stack (security.sessions): the session's account as it is
 # now (anonymous once logged out, expired, or missing a required second factor).
 SESSION_USER = "fixline.session_user"
-# Put in the scope (True) by the socket stack when the handshake carried no session cookie
-# (security.sockets.SessionOnlyWithCookie): an anonymous socket with nothing to look up.
-NO_SESSION = "fixline.no_session"
 # Consumers do not get a layer channel of their own: they never receive through the layer.
 NO_LAYER = "fixline.no-layer"
 

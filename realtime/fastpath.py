@@ -17,6 +17,7 @@ order whichever path each took."""
 from __future__ import annotations
 
 import functools
+import pprint
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -131,3 +132,28 @@ def send_frame(wire: Wire, frame: Frame, direct: bool | None = None) -> None:
         return  # the connection is gone; Twisted notices it on its next read
     if sent < len(data):
         transport.write(data[sent:])
+
+
+# --- autobahn's per-connection debug formatting ----------------------------------------------
+class _Formatted:
+    """`pprint.pformat(value)`, computed only if a log line is actually written."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return format(pprint.pformat(self.value), spec)
+
+    def __str__(self) -> str:
+        return pprint.pformat(self.value)
+
+
+def lazy_autobahn_debug() -> None:
+    """autobahn pretty-prints its ~40 settings for every new connection into a debug line
+    that is never written (`WebSocketProtocol._connectionMade`): 9 % of daphne's samples in a
+    join storm (py-spy, docs/performance.md, "Storms"). Formatted lazily instead."""
+    from autobahn.websocket import protocol  # daphne's dependency, only under daphne
+
+    protocol.pformat = _Formatted  # type: ignore[assignment]

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from realtime.consumers import NO_SESSION, SESSION_USER
+from realtime.consumers import SESSION_USER
 from tickets.identity import client_ip
 
 log = logging.getLogger(__name__)
@@ -256,5 +256,5 @@ class SessionOnlyWithCookie:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if has_session_cookie(scope):
             return await self.with_session(scope, receive, send)
-        scope = {**scope, "user": AnonymousUser(), SESSION_USER: _anonymous, NO_SESSION: True}
+        scope = {**scope, "user": AnonymousUser(), SESSION_USER: _anonymous}
         return await self.without(scope, receive, send)

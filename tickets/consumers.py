@@ -16,7 +16,6 @@ import asyncio
 import logging
 import re
 import uuid
-import weakref
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +28,6 @@ from realtime.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
     CLOSE_NOT_FOUND,
-    NO_SESSION,
     BaseConsumer,
     dumps,
     query_params,
@@ -50,37 +48,8 @@ SocketState = tuple[int, Mapping[str, object], bool, bool, str | None]
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 
 
-# The ticket rows anonymous handshakes read, per event loop, for STATE_SECONDS. A stale row is
-# harmless: `hello` may carry a seq a moment old, and the seam (realtime/seam.py) reads the
-# missing events from the log on the first live one; `since` replays read the log anyway.
-# Signed-in sockets always read afresh (their casework rights follow the jurisdiction).
-STATE_SECONDS = 1.0
-_MISSING = object()
-_tickets: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[int, tuple[float, Ticket | None]]
-] = weakref.WeakKeyDictionary()
-
-
-def _recent_ticket(ticket_id: int) -> Any:
-    loop = asyncio.get_running_loop()
-    found = _tickets.get(loop, {}).get(ticket_id)
-    if found is None or found[0] < loop.time():
-        return _MISSING
-    return found[1]
-
-
-def _remember_ticket(ticket_id: int, ticket: Ticket | None) -> None:
-    loop = asyncio.get_running_loop()
-    known = _tickets.setdefault(loop, {})
-    if len(known) > 10_000:  # many tickets opened at once: start afresh
-        known.clear()
-    known[ticket_id] = (loop.time() + STATE_SECONDS, ticket)
-
-
 class TicketConsumer(BaseConsumer):
     """`/ws/tickets/<id>/?since=N`: hello, replay of `seq > N`, then live events."""
-
-    ticket_id: int  # set first thing in `connect`
 
     async def connect(self) -> None:
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
@@ -106,7 +75,7 @@ class TicketConsumer(BaseConsumer):
         try:
             # Join before reading anything: whatever commits from now on reaches us live.
             await self.join(publish.ticket_group(self.ticket_id))
-            state = await self._read_state()
+            state = await database_sync_to_async(self._state)()
             if state is None:
                 self.closed = True
                 await self.leave_all()
@@ -131,43 +100,26 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    async def _read_state(self) -> SocketState | None:
-        if not self.scope.get(NO_SESSION):
-            return await database_sync_to_async(self._state)()
-        # Anonymous, no session: the ticket's row is shared with the other handshakes of the
-        # last second (a join storm of 5,000 sockets is a few queries, not 5,000).
-        ticket = _recent_ticket(self.ticket_id)
-        if ticket is _MISSING:
-            ticket = await database_sync_to_async(selectors.ticket_for_socket)(self.ticket_id)
-            _remember_ticket(self.ticket_id, ticket)
-        if ticket is None:
-            return None
-        if ticket.visibility != Ticket.Visibility.VISIBLE:
-            # Taken down: only its reporter (this browser, if it filed it) may follow it.
-            return await database_sync_to_async(self._state)()
-        # A public copy: if the ticket is taken down later, `ticket.hidden` closes it and the
-        # reconnection takes the full path above (its reporter then joins the private group).
-        # Presence and counters only (no database): not queued behind the views' thread.
-        return await sync_to_async(self._watch, thread_sensitive=False)(ticket, False, False)
-
     def _state(self) -> SocketState | None:
-        # One query for the ticket (docs/performance.md, "Storms"): its seq, jurisdiction,
-        # visibility, reporter, event and stored counters together.
+        # One query for an anonymous socket (docs/performance.md, "Storms"): the ticket's seq,
+        # jurisdiction, visibility, reporter, emergency and stored counters together.
         ticket = selectors.ticket_for_socket(self.ticket_id)
         if ticket is None:
             return None
         user = self.scope.get("user")
-        token = anon_token_from_cookies(self.scope.get("cookies") or {})
-        # Who is watching matters only to a taken-down ticket: its reporter (an account or
-        # the browser that filed it) keeps it. No query for a socket with neither.
-        known = token is not None or permissions.is_account(user)
-        viewer = existing_identity_id(Actor(user=user, anon_token=token)) if known else None
-        private = selectors.sees_hidden(ticket, user=user, identity_id=viewer)
-        if ticket.visibility != Ticket.Visibility.VISIBLE and not private:
-            return None  # taken down, for the public: refused like a missing one
-        return self._watch(ticket, permissions.can_do_casework(user, ticket), private)
-
-    def _watch(self, ticket: Ticket, staff: bool, private: bool) -> SocketState:
+        private = False
+        if ticket.visibility != Ticket.Visibility.VISIBLE or permissions.is_account(user):
+            # Who is watching matters to a taken-down ticket: its reporter (an account or the
+            # browser that filed it) and its moderators keep it. An anonymous public copy of a
+            # visible one skips this: if the ticket is taken down later, `ticket.hidden` closes
+            # it and its reconnection comes through here.
+            token = anon_token_from_cookies(self.scope.get("cookies") or {})
+            known = token is not None or permissions.is_account(user)
+            viewer = existing_identity_id(Actor(user=user, anon_token=token)) if known else None
+            private = selectors.sees_hidden(ticket, user=user, identity_id=viewer)
+            if ticket.visibility != Ticket.Visibility.VISIBLE and not private:
+                return None  # taken down, for the public: refused like a missing one
+        staff = permissions.can_do_casework(user, ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk
         stored: events.TicketCounters = {
