@@ -192,3 +192,18 @@ def test_the_event_form_in_french_on_a_phone(server: Daphne, browser: Any) -> No
     assert width <= PHONE["width"] + 1, width
     assert axe_problems(page) == []
     context.close()
+
+
+def test_the_widget_docs_page_does_not_scroll_sideways(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    for viewport in (DESKTOP, PHONE):
+        page = browser.new_context(locale="en-US", viewport=viewport).new_page()
+        page.goto(f"{server.url}/widget/")
+        expect(page.get_by_test_id("embed-preview")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"] + 1, (viewport, width)
+        preview = page.get_by_test_id("embed-preview").get_attribute("src") or ""
+        assert "jurisdiction=old-port" in preview
+        assert 'data-jurisdiction="old-port"' in page.get_by_test_id("embed-snippet").inner_text()
+        page.context.close()
