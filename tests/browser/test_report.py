@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -104,6 +105,7 @@ def test_report_by_tapping_without_typing_a_coordinate(
     context = neighbour(browser, lang, viewport, OLD_PORT)
     page = context.new_page()
     problems = watch_csp(page)
+    started = time.monotonic()
     page.goto(f"{server.url}/tickets/new/")
     assert page.locator("html").get_attribute("lang") == lang
     # The coordinates are there for the form, but tucked away: nobody has to see them.
@@ -117,6 +119,8 @@ def test_report_by_tapping_without_typing_a_coordinate(
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     expect(page.locator("h1")).to_have_text(title)
     expect(page.locator(".messages")).to_contain_text(TEXTS[lang]["thanks"])
+    # Measured, not asserted (shared machines): the whole flow, page load to ticket page.
+    print(f"\nreport flow ({lang}, {viewport['width']} px): {time.monotonic() - started:.1f} s")
     assert "never.shown" not in page.content()
     status, ticket = http("GET", f"{server.url}/api/v1/tickets/{ticket_id(page)}/")
     assert status == 200 and ticket["jurisdiction"] == "old-port", ticket
