@@ -73,7 +73,10 @@ def invalidate(ticket_id: int) -> None:
 
 
 def _on_event(row: TicketEvent) -> None:
+    """Dropped now (inside the writing transaction: a later read of the same connection sees
+    the change) and again once committed (a render that read the old state meanwhile)."""
     ticket_id = row.ticket_id
+    invalidate(ticket_id)
     transaction.on_commit(lambda: invalidate(ticket_id))
 
 
