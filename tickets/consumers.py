@@ -51,6 +51,8 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 class TicketConsumer(BaseConsumer):
     """`/ws/tickets/<id>/?since=N`: hello, replay of `seq > N`, then live events."""
 
+    private = False  # its reporter's or a moderator's: still served once taken down
+
     async def connect(self) -> None:
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
         self.presence_key = uuid.uuid4().hex
@@ -58,7 +60,6 @@ class TicketConsumer(BaseConsumer):
         self.busy = True  # live messages wait in `buffer` until the replay is sent
         self.buffer: deque[dict[str, Any]] = deque()
         self.watched: int | None = None  # the ticket this socket counts in `watching`
-        self.private = False  # its reporter's or a moderator's: still served once taken down
         raw_since = query_params(self.scope).get("since")
         since: int | None = None
         if raw_since not in (None, ""):
