@@ -72,6 +72,11 @@ def invalidate(ticket_id: int) -> None:
     cache.delete(_generation_key(ticket_id))
 
 
+def invalidate_many(ticket_ids: list[int]) -> None:
+    """Forget the stored pages of many tickets at once (an announcement to an event's)."""
+    cache.delete_many([_generation_key(ticket_id) for ticket_id in ticket_ids])
+
+
 def _on_event(row: TicketEvent) -> None:
     """Dropped now (inside the writing transaction: a later read of the same connection sees
     the change) and again once committed (a render that read the old state meanwhile)."""

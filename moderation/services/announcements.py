@@ -12,9 +12,10 @@ from moderation.models import Announcement
 from moderation.services import audit
 from moderation.services._common import account_of, require_reason
 from realtime import events, publish
+from tickets import pagecache
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tickets.identity import Actor
-from tickets.models import EmergencyEvent
+from tickets.models import EmergencyEvent, Ticket
 
 BODY_MAX = 2000
 
@@ -56,6 +57,15 @@ def _broadcast(announcement: Announcement, slug: str) -> None:
     )
     groups = [publish.feed_group(event=slug), publish.event_group(slug)]
     transaction.on_commit(lambda: publish.send_to_groups(groups, message))
+    _forget_pages(announcement.event_id)
+
+
+def _forget_pages(event_id: int) -> None:
+    """A page stored for anonymous visitors shows the event's latest announcement: forget those
+    of the event's tickets once committed, so a page loaded then is current (and a hidden
+    announcement is never served from the cache)."""
+    ticket_ids = list(Ticket.objects.filter(event_id=event_id).values_list("id", flat=True))
+    transaction.on_commit(lambda: pagecache.invalidate_many(ticket_ids))
 
 
 def announcement_create(*, actor: Actor, event: str, body: str) -> Announcement:
@@ -113,4 +123,5 @@ def announcement_set_hidden(
             before={"hidden": not hidden},
             after={"hidden": hidden},
         )
+        _forget_pages(announcement.event_id)
     return announcement

@@ -5,12 +5,15 @@ signed-in people still see their own page."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from moderation import services as mod
 from realtime import counters
 from tests.conftest import actor_for
 from tickets import services
@@ -147,3 +150,31 @@ def test_languages_are_cached_apart(world: dict[str, Any], make_ticket: Any) -> 
     assert '<html lang="fr"' in french.content.decode()
     assert load(Client(), ticket, accept_language="fr")["X-Fixline-Cache"] == "hit"
     assert '<html lang="en"' in load(Client(), ticket).content.decode()
+
+
+def test_an_announcement_and_its_hiding_are_in_the_next_load(
+    world: dict[str, Any], make_ticket: Any
+) -> None:
+    # Issue 13: an announcement is not a ticket event, so its service forgets the stored pages
+    # of the event's tickets itself.
+    now = timezone.now()
+    emergency = mod.emergency_create(
+        actor=actor_for(world["admin"]),
+        name="Storm",
+        slug="storm",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=5),
+    )
+    ticket = make_ticket()
+    Ticket.objects.filter(pk=ticket.pk).update(event=emergency)
+    primed(ticket)
+    made = mod.announcement_create(
+        actor=actor_for(world["admin"]), event="storm", body="Stay home tonight"
+    )
+    page = load(Client(), ticket)
+    assert page["X-Fixline-Cache"] == "miss" and "Stay home tonight" in page.content.decode()
+    assert load(Client(), ticket)["X-Fixline-Cache"] == "hit"
+    mod.announcement_set_hidden(
+        actor=actor_for(world["admin"]), announcement_id=made.pk, hidden=True, reason="wrong"
+    )
+    assert "Stay home tonight" not in load(Client(), ticket).content.decode()
