@@ -174,6 +174,7 @@ def test_accessibility_and_screenshots(server: Daphne, browser: Any) -> None:
         "report": "/tickets/new/",
         "dashboard": "/dashboard/",
         "moderation": "/moderation/",
+        "event": "/events/snowstorm/",  # seed_demo's storm (moderation/.../seed_storm.py)
     }
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     failures: dict[str, list[str]] = {}
