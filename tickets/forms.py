@@ -123,7 +123,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Declared above as a ChoiceField; its choices are read from the database per form.
         cast(forms.ChoiceField, self.fields["service_code"]).choices = [
-            (stype.code, stype.name) for stype in categories
+            (stype.code, stype.local_name) for stype in categories
         ]
         self.fields["photos"] = photos_field()
 

@@ -77,6 +77,10 @@ def test_relative_times_and_type_names_in_french(world: Any, make_ticket: Any) -
     assert "Updated 5\xa0minutes ago" in english and ">Pothole<" in english
     # The type filter lists the French names too.
     assert '<option value="pothole">Nid-de-poule</option>' in html
+    # The ticket page and the report form's categories too.
+    page = french.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert re.search(r'data-testid="ticket-type">Nid-de-poule<', page)
+    assert 'class="category-name">Nid-de-poule<' in french.get("/tickets/new/").content.decode()
     # No French name given in the admin: the canonical one.
     ServiceType.objects.filter(code="pothole").update(name_fr="")
     assert ">Pothole<" in french.get("/").content.decode()
