@@ -53,7 +53,8 @@
   /* item: {kind, url, label, json: {...}} or {kind, url, label, fields: [[k, v]], files: [[k, Blob, name]]} */
   function add(item) {
     item.id = uuid();
-    item.key = item.id; // the Idempotency-Key, the same for every try
+    // The Idempotency-Key, the same for every try (and for a direct try made before it was kept).
+    item.key = item.key || item.id;
     item.createdAt = Date.now();
     item.status = "waiting";
     item.tries = 0;

@@ -522,8 +522,11 @@
 
   // One JSON POST with the session cookie and an Idempotency-Key; resolves to
   // {status, data, retryAfter} (also used without IndexedDB, where there is no outbox).
-  function post(url, json) {
-    var key = window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID() : String(Date.now()) + Math.random();
+  function newKey() {
+    return window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID() : String(Date.now()) + Math.random();
+  }
+  function post(url, json, key) {
+    key = key || newKey();
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -536,7 +539,7 @@
       });
     });
   }
-  function direct(item) { return post(item.url, item.json); }
+  function direct(item) { return post(item.url, item.json, item.key); }
 
   function errorText(data, fallback) {
     if (!data || typeof data !== "object") return fallback;
@@ -576,9 +579,15 @@
   function sendComment(textarea, body, button) {
     // Through the outbox (outbox.js): kept on the device until the server has it, with one
     // Idempotency-Key for every try. In slow mode, straight, so a 429 can say when to retry.
-    var item = { kind: "comment", url: "/api/v1/tickets/" + ticketId + "/comments/", json: { body: body }, label: body.slice(0, 60) };
+    var item = { kind: "comment", url: "/api/v1/tickets/" + ticketId + "/comments/", json: { body: body }, label: body.slice(0, 60), key: newKey() };
     var outbox = window.FixlineOutbox && !slowMode ? window.FixlineOutbox : null;
-    var sent = outbox ? outbox.submit(item) : direct(item);
+    var sent = outbox ? outbox.submit(item) : direct(item).catch(function (err) {
+      // No network, or the answer was lost: keep it on the device after all, under the same
+      // Idempotency-Key, so the server writes it once whichever try reached it.
+      if (!window.FixlineOutbox) throw err;
+      outbox = window.FixlineOutbox;
+      return outbox.submit(item);
+    });
     return sent.then(function (res) {
       if (res.queued) {
         textarea.value = "";
