@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from moderation.models import Sanction
@@ -153,7 +154,8 @@ def test_a_banned_account_cannot_write_through_the_api(
     assert answer.status_code == 403, (path, answer.status_code, answer.content)
     detail = answer.json()["detail"]
     until = timezone.localtime(Sanction.objects.get(pk=banned["sanction"]["id"]).ends_at)
-    assert "banned until" in detail and f"{until:%Y-%m-%d %H:%M}" in detail
+    # The end in the site's one date format (project/formats), as every page writes dates.
+    assert "banned until" in detail and date_format(until, "DATETIME_FORMAT") in detail
     after = Ticket.objects.values("status", "votes", "thanks", "followers").get(pk=ticket.pk)
     assert after == before
     assert Ticket.objects.count() == 1  # no new report either
