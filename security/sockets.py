@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from realtime.consumers import SESSION_USER
@@ -235,6 +236,15 @@ async def _anonymous() -> AnonymousUser:
     return AnonymousUser()
 
 
+def cookies_of(scope: Mapping[str, Any]) -> dict[str, str]:
+    """The handshake's cookies, parsed as Django parses a request's."""
+    found: dict[str, str] = {}
+    for key, value in scope.get("headers") or ():
+        if key == b"cookie":
+            found.update(parse_cookie(bytes(value).decode("latin-1")))
+    return found
+
+
 def has_session_cookie(scope: Mapping[str, Any]) -> bool:
     name = f"{settings.SESSION_COOKIE_NAME}=".encode("latin-1")
     for key, value in scope.get("headers") or ():
@@ -256,5 +266,8 @@ class SessionOnlyWithCookie:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if has_session_cookie(scope):
             return await self.with_session(scope, receive, send)
-        scope = {**scope, "user": AnonymousUser(), SESSION_USER: _anonymous}
+        # The cookies are still read (Channels' CookieMiddleware does it in the other branch):
+        # an anonymous reporter's browser cookie keeps its taken-down ticket (tickets/consumers).
+        cookies = cookies_of(scope)
+        scope = {**scope, "cookies": cookies, "user": AnonymousUser(), SESSION_USER: _anonymous}
         return await self.without(scope, receive, send)

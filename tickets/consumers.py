@@ -108,18 +108,17 @@ class TicketConsumer(BaseConsumer):
         if ticket is None:
             return None
         user = self.scope.get("user")
-        private = False
-        if ticket.visibility != Ticket.Visibility.VISIBLE or permissions.is_account(user):
-            # Who is watching matters to a taken-down ticket: its reporter (an account or the
-            # browser that filed it) and its moderators keep it. An anonymous public copy of a
-            # visible one skips this: if the ticket is taken down later, `ticket.hidden` closes
-            # it and its reconnection comes through here.
-            token = anon_token_from_cookies(self.scope.get("cookies") or {})
-            known = token is not None or permissions.is_account(user)
-            viewer = existing_identity_id(Actor(user=user, anon_token=token)) if known else None
+        token = anon_token_from_cookies(self.scope.get("cookies") or {})
+        # Who is watching matters to a taken-down ticket: its reporter (an account or the
+        # browser that filed it) and its moderators keep it, now and once it is taken down.
+        if permissions.is_account(user):
+            viewer = existing_identity_id(Actor(user=user, anon_token=token))
             private = selectors.sees_hidden(ticket, user=user, identity_id=viewer)
-            if ticket.visibility != Ticket.Visibility.VISIBLE and not private:
-                return None  # taken down, for the public: refused like a missing one
+        else:  # the browser that filed it? Compared on the row just read: no second query
+            reporter = ticket.reporter
+            private = bool(token) and reporter is not None and reporter.key == f"a:{token}"
+        if ticket.visibility != Ticket.Visibility.VISIBLE and not private:
+            return None  # taken down, for the public: refused like a missing one
         staff = permissions.can_do_casework(user, ticket)
         counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
         self.watched = ticket.pk

@@ -59,8 +59,8 @@ def ticket_get_for(ticket_id: Any, *, user: Any, identity_id: int | None) -> Tic
 
 def ticket_for_socket(ticket_id: Any) -> Ticket | None:
     """What a ticket socket's handshake reads, in one query: its seq, its jurisdiction (for
-    the casework rule), its visibility and reporter (takedown), its emergency's slug (for the
-    announcements) and its stored counters (for `hello`)."""
+    the casework rule), its visibility and its reporter's key (takedown: is this browser the
+    one that filed it?), its emergency's slug (announcements) and stored counters (`hello`)."""
     fields = (
         "id",
         "seq",
@@ -70,10 +70,11 @@ def ticket_for_socket(ticket_id: Any) -> Ticket | None:
         "votes",
         "thanks",
         "visibility",
-        "reporter_id",
+        "reporter__key",
         "event__slug",
     )
-    return Ticket.objects.select_related("event").only(*fields).filter(pk=ticket_id).first()
+    query = Ticket.objects.select_related("event", "reporter").only(*fields)
+    return query.filter(pk=ticket_id).first()
 
 
 def comments_for(ticket: Ticket, *, user: Any, identity_id: int | None) -> QuerySet[Comment]:

@@ -108,7 +108,11 @@ def restore(request: Request, comment_id: int) -> Response:
     return _comment_action(request, comment_id, "restore")
 
 
-@extend_schema(request=ModerationReasonSerializer, responses={200: ModeratedCommentSerializer})
+@extend_schema(
+    operation_id="moderation_item_comment_action",
+    request=ModerationReasonSerializer,
+    responses={200: ModeratedCommentSerializer},
+)
 @api_view(["POST"])
 def item_action(request: Request, comment_id: int, action: str) -> Response:
     """approve / reject a held comment, dismiss its flags (also hide / restore). The comment
@@ -126,7 +130,11 @@ class TargetActionSerializer(serializers.Serializer):
     action = serializers.CharField()
 
 
-@extend_schema(request=ModerationReasonSerializer, responses={200: TargetActionSerializer})
+@extend_schema(
+    operation_id="moderation_item_target_action",
+    request=ModerationReasonSerializer,
+    responses={200: TargetActionSerializer},
+)
 @api_view(["POST"])
 def target_action(request: Request, kind: str, target_id: int, action: str) -> Response:
     """A flagged ticket (`hide` = take down, `dismiss`) or offer (`decline`, `dismiss`)."""

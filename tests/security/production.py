@@ -23,7 +23,11 @@ from tests.support.servers import free_port, wait_for_port
 def make_run_flags() -> list[str]:
     """The daphne options of the Makefile's `run` target (between the port and the app)."""
     makefile = (ROOT / "Makefile").read_text()
-    line = re.search(r"bin/daphne -b 127\.0\.0\.1 -p \$\(PORT\) (.*) project\.asgi", makefile)
+    line = re.search(
+        r"bin/daphne -e tcp:port=\$\(PORT\):backlog=\$\(BACKLOG\):interface=127\.0\.0\.1 (.*) "
+        r"project\.asgi",
+        makefile,
+    )
     assert line, "the run target starts daphne"
     return line.group(1).split()
 
