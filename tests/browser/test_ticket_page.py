@@ -175,6 +175,7 @@ def test_a_moderator_takes_a_ticket_down_and_open_pages_follow(
     public = browser.new_context(locale="en-US", viewport=PHONE)
     acting = open_page(volunteer, server, ticket_id)
     reader = open_page(public, server, ticket_id)
+    expect(acting.get_by_test_id("ticket-restore-button")).to_be_hidden()  # not taken down yet
 
     moderate(acting, acting.locator("[data-ticket-tools]"), "takedown-button", "phone number")
     expect(reader.get_by_test_id("ticket-taken-down")).to_be_visible(timeout=5000)
@@ -182,6 +183,7 @@ def test_a_moderator_takes_a_ticket_down_and_open_pages_follow(
     expect(reader.locator("body")).not_to_contain_text("555-0123")
     expect(acting.get_by_test_id("ticket-hidden-banner")).to_be_visible(timeout=5000)
     expect(acting.get_by_test_id("ticket-restore-button")).to_be_visible()
+    expect(acting.get_by_test_id("takedown-button")).to_be_hidden()
 
     moderate(acting, acting.locator("[data-ticket-tools]"), "ticket-restore-button", "removed")
     expect(acting.get_by_test_id("ticket-hidden-banner")).to_be_hidden(timeout=5000)
