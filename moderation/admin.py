@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from moderation import permissions, services
 from moderation.models import AuditEntry, Flag, Offer, Sanction, TrustGrant
-from tickets.admin import CommentAdmin
+from tickets.admin import CommentAdmin, VisibilityChangeForm
 from tickets.errors import ServiceError
 from tickets.identity import Actor, client_ip
 from tickets.models import Comment
@@ -147,24 +146,10 @@ def show_comments(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
     messages.success(request, gettext("%(n)s comment(s) updated.") % {"n": done})
 
 
-class CommentVisibilityForm(forms.ModelForm):
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to change the visibility; kept in the audit log."),
-    )
-
+class CommentVisibilityForm(VisibilityChangeForm):
     class Meta:
         model = Comment
         fields = ["visibility"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if "visibility" in self.changed_data and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", gettext("Say why the visibility changes."))
-        return cleaned
 
 
 # What a visibility chosen on the change form means, from the comment's state before.

@@ -87,26 +87,31 @@ class EmergencyEventAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class TicketVisibilityForm(forms.ModelForm):
-    """The one thing the admin changes on a ticket: its visibility (a takedown), with why."""
+class VisibilityChangeForm(forms.ModelForm):
+    """A visibility chosen on an admin change form, with why: the audited service needs a
+    reason (the comment admin in moderation uses it too)."""
 
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to take the ticket down or restore it; kept in the audit log."),
+        help_text=_("Required to change the visibility; kept in the audit log."),
     )
-
-    class Meta:
-        model = Ticket
-        fields = ["visibility"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if "visibility" in self.changed_data and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", gettext("Say why the visibility changes."))
         return cleaned
+
+
+class TicketVisibilityForm(VisibilityChangeForm):
+    """The one thing the admin changes on a ticket: its visibility (a takedown), with why."""
+
+    class Meta:
+        model = Ticket
+        fields = ["visibility"]
 
 
 def _admin_actor(request: HttpRequest) -> Actor:
