@@ -25,6 +25,7 @@ the socket's hello refreshes anyway, and "5 minutes ago").
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -51,6 +52,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Seconds a stored page lives when no event drops it first (FIXLINE["PAGE_CACHE_SECONDS"]).
 PAGE_CACHE_SECONDS = 10
 
+log = logging.getLogger(__name__)
+
 
 class Entry(TypedDict):
     gen: str
@@ -69,12 +72,19 @@ def _page_key(ticket_id: int, request: HttpRequest) -> str:
 
 def invalidate(ticket_id: int) -> None:
     """Forget every stored page of the ticket, in every process (the key is shared)."""
-    cache.delete(_generation_key(ticket_id))
+    invalidate_many([ticket_id])
 
 
 def invalidate_many(ticket_ids: list[int]) -> None:
-    """Forget the stored pages of many tickets at once (an announcement to an event's)."""
-    cache.delete_many([_generation_key(ticket_id) for ticket_id in ticket_ids])
+    """Forget the stored pages of many tickets at once (an announcement to an event's).
+
+    A cache that is down (Redis restarting) must not fail the write that calls this: its
+    stored pages are out of reach while it is down, and a restarted Redis holds none; a
+    blip that keeps them costs at most PAGE_CACHE_SECONDS (docs/performance.md)."""
+    try:
+        cache.delete_many([_generation_key(ticket_id) for ticket_id in ticket_ids])
+    except Exception:
+        log.warning("page cache unreachable: could not forget tickets %s", ticket_ids[:10])
 
 
 def _on_event(row: TicketEvent) -> None:
@@ -158,7 +168,11 @@ class AnonymousPageCacheMiddleware:
                 return response
         ticket_id = int(match[1])
         page_key, generation_key = _page_key(ticket_id, request), _generation_key(ticket_id)
-        found: dict[str, Any] = cache.get_many([page_key, generation_key])
+        try:
+            found: dict[str, Any] = cache.get_many([page_key, generation_key])
+        except Exception:  # the cache is down (Redis restarting): render, store nothing
+            log.warning("page cache unreachable: rendering ticket %s", ticket_id)
+            return self._bypassed(request)
         entry: Entry | None = found.get(page_key)
         generation = found.get(generation_key)
         if entry is not None and generation is not None and entry["gen"] == generation:
@@ -182,7 +196,10 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _miss(self, request: HttpRequest, ticket_id: int, page_key: str) -> HttpResponseBase:
-        generation = _current_generation(ticket_id)  # before the view reads anything
+        try:
+            generation = _current_generation(ticket_id)  # before the view reads anything
+        except Exception:  # the cache went down since the read above: render, store nothing
+            return self._bypassed(request)
         response = self.get_response(request)
         if (
             response.status_code == 200
@@ -201,10 +218,13 @@ class AnonymousPageCacheMiddleware:
                 "body": body,
                 "content_type": response["Content-Type"],
             }
-            cache.set(
-                page_key,
-                entry,
-                timeout=config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS),
-            )
+            try:
+                cache.set(
+                    page_key,
+                    entry,
+                    timeout=config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS),
+                )
+            except Exception:  # not stored: the next load renders again
+                log.warning("page cache unreachable: ticket %s not stored", ticket_id)
         response[CACHE_HEADER] = "miss"
         return response

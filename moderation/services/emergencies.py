@@ -180,7 +180,7 @@ def emergency_create(
 
 def _locked(slug: str) -> EmergencyEvent:
     emergency = (
-        EmergencyEvent.objects.select_for_update()
+        EmergencyEvent.objects.select_for_update(of=("self",))  # not the outer-joined jurisdiction
         .select_related("jurisdiction")
         .filter(slug=slug)
         .first()
