@@ -299,14 +299,16 @@ def test_eight_moderators_race_on_one_queue_item(
     world: dict[str, Any], borough_ticket: Any
 ) -> None:
     """Different moderators, different buttons, one item: one outcome, one audit entry, and
-    every other click is told who was first."""
+    every other click is told who was first. (Only buttons the console offers on a visible
+    flagged comment race here: "restore" on it is a wrong button, answered "already visible"
+    whoever is first.)"""
     from tests.moderation.test_concurrency import _race
     from tickets.errors import Conflict
 
     comment = comment_on(borough_ticket, "contested", user=world["outsider"])
     mod.flag_create(actor=actor_for(world["owner"]), comment_id=comment.pk, reason="abuse")
     people = [world["agent"], world["volunteer"], world["admin"], world["borough-agent"]]
-    actions = ["hide", "dismiss", "hide", "restore"]
+    actions = ["hide", "dismiss", "hide", "dismiss"]
 
     def click(i: int) -> Any:
         return mod.comment_moderate(
