@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import conf, jobs, links, mail, push, verification
+from notifications import conf, inapp, jobs, links, mail, push, verification
 from notifications.models import AddressVerification, AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
@@ -65,6 +65,7 @@ def process_event(event_id: int) -> None:
     if ticket is None or ticket.visibility == Ticket.Visibility.HIDDEN:
         return  # taken down: nothing about it goes out to the public (alerts, followers)
     with transaction.atomic():
+        inapp.notify_for_event(event, ticket)  # the bell
         push.queue_for_event(event, ticket)  # Web Push: followers and area alerts
         if event.type == events.TICKET_CREATED:
             send_receipt(ticket)

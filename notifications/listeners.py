@@ -5,8 +5,9 @@ transaction that appends each durable event.
   the same database (django-tasks' database backend), so the change and the work it causes
   commit together or not at all, and nothing is lost between a commit and an enqueue.
 - Sign-up (`tickets.views.signup.signed_up`) asks for the new address's verification mail.
-- In-app notifications are written here too (one bulk insert) and pushed to the bell after
-  commit from this process, which is the one serving the sockets in the embedded setup.
+- In-app notifications (the bell) are the worker's too (`dispatch.process_event`): a comment
+  costs the same few queries whoever follows the ticket. The embedded default runs the worker
+  inside daphne's process (`project/worker.py`), so the bell is live there too.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ def on_ticket_event(event: TicketEvent) -> None:
     if event.type not in dispatch.HANDLED_TYPES:
         return
     jobs.process_event(event.pk)
-    inapp.notify_for_event(event)
 
 
 def on_signed_up(sender: Any, *, user: Any, **kwargs: Any) -> None:

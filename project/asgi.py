@@ -13,6 +13,9 @@ from project.handlers import SyncChainASGIHandler  # noqa: E402
 
 django_asgi_app = SyncChainASGIHandler()
 
+from django.conf import settings  # noqa: E402
+
+from project import worker  # noqa: E402
 from project.routing import build_application  # noqa: E402  (needs Django set up first)
 from realtime import fastpath  # noqa: E402
 from security import slow_clients  # noqa: E402  (reads settings)
@@ -23,3 +26,5 @@ application = build_application(django_asgi_app)
 if "daphne.server" in sys.modules and "twisted.internet.reactor" in sys.modules:
     slow_clients.install()
     fastpath.lazy_autobahn_debug()  # a join storm's handshakes: docs/performance.md, "Storms"
+    if settings.FIXLINE_EMBEDDED_WORKER:  # `make run`: one process (project/worker.py)
+        worker.start()

@@ -121,12 +121,15 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _WAL = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "fixline.sqlite3"),
-            # Writers wait for each other instead of failing with "database is locked".
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Writers wait for each other instead of failing with "database is locked". WAL:
+            # pages are read while a comment commits, and a commit costs no fsync (NORMAL:
+            # safe from a crash of the process; PostgreSQL is the durable shape).
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": _WAL},
             # A file, not shared-cache memory, so threaded tests lock the way production does.
             "TEST": {"NAME": str(VAR_DIR / f"test-fixline-{os.getpid()}.sqlite3")},
         }
@@ -142,7 +145,7 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -156,7 +159,10 @@ else:
             "CONFIG": {"capacity": 10_000},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Django's default of 300 entries would let a crowd of new visitors (one view-dedupe key
+    # each) evict rate-limit counters and stored pages every few hundred requests.
+    _LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+    CACHES = {"default": {"BACKEND": _LOCMEM, "OPTIONS": {"MAX_ENTRIES": 200_000}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -363,8 +369,10 @@ FIXLINE: dict[str, Any] = {
 }
 
 # --- Notifications and background work (docs/notifications.md) ----------------------------
-# Durable tasks live in the database; `manage.py db_worker` runs them (`make run` starts one).
+# Durable tasks live in the database; `manage.py db_worker` runs them. With
+# FIXLINE_EMBEDDED_WORKER (`make run`) daphne runs one in a thread (project/worker.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+FIXLINE_EMBEDDED_WORKER = env_bool("FIXLINE_EMBEDDED_WORKER", False)
 FIXLINE.update(
     {
         # Absolute links in e-mail; by default on the port daphne serves (`PORT`, as `make run`).

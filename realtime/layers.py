@@ -45,6 +45,14 @@ class FixlineInMemoryChannelLayer(InMemoryChannelLayer):
         super().__init__(**kwargs)
         self.sweep_interval = sweep_interval
         self._last_sweep = 0.0
+        # The event loop the sockets receive on (set by the first `receive`): a publisher on
+        # another loop, in another thread (the embedded task worker, project/worker.py),
+        # hands its messages to that loop, because asyncio queues are not thread-safe.
+        self._home: asyncio.AbstractEventLoop | None = None
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        self._home = asyncio.get_running_loop()
+        return await super().receive(channel)
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -56,6 +64,13 @@ class FixlineInMemoryChannelLayer(InMemoryChannelLayer):
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_group_name(group)
+        home = self._home
+        if home is not None and home is not asyncio.get_running_loop() and not home.is_closed():
+            home.call_soon_threadsafe(self._group_send_now, group, message)
+            return
+        self._group_send_now(group, message)
+
+    def _group_send_now(self, group: str, message: dict[str, Any]) -> None:
         self._clean_expired()
         members = self.groups.get(group)
         if not members:

@@ -141,18 +141,25 @@ class TicketViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self.get_object()
         actor = actor_from_request(request)
-        moderator = permissions.is_moderator_for(request.user, ticket.jurisdiction_id)
         if request.method == "POST":
+            # The storm's hottest write reads the ticket once: the service's read also answers
+            # a taken-down ticket with a 404 for anyone but its reporter and moderators.
+            if not (pk or "").isdigit() or len(pk or "") > 18:  # no int64 overflow
+                raise Http404
             data = _validated(CommentCreateSerializer, request.data)
-            comment = services.comment_create(actor=actor, ticket_id=ticket.pk, body=data["body"])
+            comment = services.comment_create(
+                actor=actor, ticket_id=int(pk or 0), body=data["body"]
+            )
             held = comment.visibility == Comment.Visibility.HELD
+            moderator = permissions.is_moderator_for(request.user, comment.ticket.jurisdiction_id)
             return _rendered(
                 CommentSerializer,
                 comment_for(comment, moderator=moderator),
                 status=status.HTTP_202_ACCEPTED if held else status.HTTP_201_CREATED,
             )
+        ticket = self.get_object()
+        moderator = permissions.is_moderator_for(request.user, ticket.jurisdiction_id)
         identity = actor.identity().pk if actor.is_authenticated or actor.anon_token else None
         comments = selectors.comments_for(ticket, user=request.user, identity_id=identity)
         return _rendered(

@@ -21,6 +21,11 @@ layer broadcasts; a stored page is served only while the generation it was rende
 still the current one. A page rendered while a write commits is stored under the old
 generation and never served. The time-to-live bounds what no event announces (counts, which
 the socket's hello refreshes anyway, and "5 minutes ago").
+One render at a time per page (the crowd's dogpile): when a page's `PAGE_CACHE_SECONDS` are
+up, one request renders it again while the others keep getting the stored one, of the same
+generation (so nothing an event changed); a page with no current copy (a comment just
+invalidated it) is rendered by one request while the others wait up to `RENDER_WAIT` seconds
+for it. Without that, 32 visitors arriving on an expired page rendered it 32 times at once.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypedDict
 
@@ -51,6 +57,13 @@ CACHE_HEADER = "X-Fixline-Cache"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Seconds a stored page lives when no event drops it first (FIXLINE["PAGE_CACHE_SECONDS"]).
 PAGE_CACHE_SECONDS = 10
+# A page past its seconds is served (to all but the one request re-rendering it) for at most
+# as long again; then it is gone from the cache.
+STALE_FACTOR = 2
+# How long a visitor waits for the one render of a page that has no current copy before
+# rendering it too, and how often it looks.
+RENDER_WAIT = 2.0
+RENDER_POLL = 0.02
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +72,7 @@ class Entry(TypedDict):
     gen: str
     body: bytes
     content_type: str
+    fresh_until: float  # time.time() after which one request renders it again
 
 
 def _generation_key(ticket_id: int) -> str:
@@ -106,6 +120,43 @@ def _current_generation(ticket_id: int) -> str:
         cache.add(key, secrets.token_hex(8), timeout=None)
         found = cache.get(key)
     return str(found)
+
+
+def _render_key(page_key: str) -> str:
+    return f"{page_key}:rendering"
+
+
+def _claim_render(page_key: str) -> bool:
+    """True for the one request that renders this page now (an atomic add, shared by every
+    process through Redis); it expires by itself if that request dies."""
+    try:
+        return bool(cache.add(_render_key(page_key), 1, timeout=int(RENDER_WAIT) + 1))
+    except Exception:  # the cache is down: everyone renders, as without a cache
+        return True
+
+
+def _release_render(page_key: str) -> None:
+    try:
+        cache.delete(_render_key(page_key))
+    except Exception:
+        log.warning("page cache unreachable: render claim on %s left to expire", page_key)
+
+
+def _wait_for_render(page_key: str, generation_key: str) -> Entry | None:
+    """Another request is rendering this page: its copy, once stored under the generation
+    current then, or None after RENDER_WAIT (then this request renders it too). Sleeping
+    here holds a thread but no CPU, which the render needs."""
+    deadline = time.monotonic() + RENDER_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(RENDER_POLL)
+        try:
+            found: dict[str, Any] = cache.get_many([page_key, generation_key])
+        except Exception:
+            return None
+        entry: Entry | None = found.get(page_key)
+        if entry is not None and entry["gen"] == found.get(generation_key):
+            return entry
+    return None
 
 
 def _bypass(request: HttpRequest) -> bool:
@@ -175,10 +226,18 @@ class AnonymousPageCacheMiddleware:
             return self._bypassed(request)
         entry: Entry | None = found.get(page_key)
         generation = found.get(generation_key)
-        if entry is not None and generation is not None and entry["gen"] == generation:
-            response = self._hit(request, ticket_id, entry)
+        current = entry is not None and generation is not None and entry["gen"] == generation
+        if entry is not None and current:
+            if time.time() < entry.get("fresh_until", 0) or not _claim_render(page_key):
+                response = self._hit(request, ticket_id, entry)
+            else:
+                response = self._miss(request, ticket_id, page_key)
         else:
-            response = self._miss(request, ticket_id, page_key)
+            waited = None if _claim_render(page_key) else _wait_for_render(page_key, generation_key)
+            if waited is not None:
+                response = self._hit(request, ticket_id, waited)
+            else:
+                response = self._miss(request, ticket_id, page_key)
         if unclassified:
             _set_personal(response, False)
         return response
@@ -197,6 +256,12 @@ class AnonymousPageCacheMiddleware:
 
     def _miss(self, request: HttpRequest, ticket_id: int, page_key: str) -> HttpResponseBase:
         try:
+            return self._render(request, ticket_id, page_key)
+        finally:
+            _release_render(page_key)
+
+    def _render(self, request: HttpRequest, ticket_id: int, page_key: str) -> HttpResponseBase:
+        try:
             generation = _current_generation(ticket_id)  # before the view reads anything
         except Exception:  # the cache went down since the read above: render, store nothing
             return self._bypassed(request)
@@ -213,17 +278,15 @@ class AnonymousPageCacheMiddleware:
             token = TOKEN_IN_FORM.search(body)
             if token is not None:
                 body = body.replace(token[1], PLACEHOLDER)
+            seconds = config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS)
             entry: Entry = {
                 "gen": generation,
                 "body": body,
                 "content_type": response["Content-Type"],
+                "fresh_until": time.time() + seconds,
             }
             try:
-                cache.set(
-                    page_key,
-                    entry,
-                    timeout=config.setting_int("PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS),
-                )
+                cache.set(page_key, entry, timeout=seconds * STALE_FACTOR)
             except Exception:  # not stored: the next load renders again
                 log.warning("page cache unreachable: ticket %s not stored", ticket_id)
         response[CACHE_HEADER] = "miss"

@@ -32,7 +32,9 @@ from tickets.models import Comment, Ticket
 def on_comment_created(comment: Comment) -> None:
     """Comment listener: every new comment goes to the moderation feed (held ones as
     `comment.held`), with the author's key. Called inside the creating transaction."""
-    comment.ticket = Ticket.objects.select_related("jurisdiction").get(pk=comment.ticket_id)
+    if not Ticket.jurisdiction.is_cached(comment.ticket):
+        # The writer's ticket row usually comes with its jurisdiction (`comment_create`).
+        comment.ticket = Ticket.objects.select_related("jurisdiction").get(pk=comment.ticket_id)
     kind = (
         feed.COMMENT_HELD if comment.visibility == Comment.Visibility.HELD else feed.COMMENT_CREATED
     )

@@ -18,6 +18,7 @@ from django.urls import path
 from notifications import inapp
 from notifications.consumers import NotificationConsumer
 from tests.conftest import actor_for
+from tests.notifications.conftest import run_tasks
 from tests.realtime.conftest import _fresh_layer, session_cookie, stop_background_tasks  # noqa: F401
 from tickets import services
 
@@ -60,6 +61,7 @@ async def test_pushed_bell_messages_match_their_schemas(world: Any, make_ticket:
     await database_sync_to_async(services.comment_create)(
         actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="We are on it."
     )
+    await database_sync_to_async(run_tasks)()  # the worker writes and pushes the bell
     created = await _recv(comm)
     assert created["type"] == inapp.NOTIFICATION_CREATED
     jsonschema.validate(created["data"], inapp.data_schema(created["type"]))

@@ -8,6 +8,7 @@ from django.template import Context, Template
 from django.test import Client
 
 from tests.conftest import actor_for, client_for
+from tests.notifications.conftest import run_tasks
 from tickets import services
 
 
@@ -17,6 +18,7 @@ def test_api_lists_and_marks_read(world: Any, make_ticket: Any) -> None:
     services.ticket_transition(
         actor=actor_for(world["agent"]), ticket_id=ticket.pk, action="acknowledge"
     )
+    run_tasks()  # the worker writes the bell (notifications.dispatch.process_event)
     owner = client_for(world["owner"])
     page = owner.get("/api/v1/notifications/").json()
     assert page["unread"] == 2
@@ -40,6 +42,7 @@ def test_api_lists_and_marks_read(world: Any, make_ticket: Any) -> None:
 def test_bell_snippet_and_inbox_page(world: Any, make_ticket: Any) -> None:
     ticket = make_ticket()
     services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
+    run_tasks()
     snippet = Template('{% include "notifications/bell.html" %}')
     html = snippet.render(Context({"user": world["owner"]}))
     assert 'data-testid="notification-bell"' in html

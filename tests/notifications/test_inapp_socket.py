@@ -16,6 +16,7 @@ from django.urls import path
 from notifications.consumers import NotificationConsumer
 from realtime.consumers import CLOSE_UNAUTHENTICATED
 from tests.conftest import actor_for
+from tests.notifications.conftest import run_tasks
 from tests.realtime.conftest import _fresh_layer, session_cookie, stop_background_tasks  # noqa: F401
 from tickets import services
 
@@ -53,6 +54,7 @@ async def test_the_bell_updates_live(world: Any, make_ticket: Any) -> None:
     await database_sync_to_async(services.comment_create)(
         actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="We are on it."
     )
+    await database_sync_to_async(run_tasks)()  # the worker writes and pushes the bell
     message = await _recv(comm)
     assert message["type"] == "notification.created"
     assert message["ticket"] == ticket.pk

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications import inapp
 from tests.conftest import actor_for
+from tests.notifications.conftest import run_tasks
 from tickets import services
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,7 @@ def _push_queries(ticket: Any, followers: int, start: int) -> tuple[int, int]:
     comment = services.comment_create(
         actor=actor_for(anon=f"push-author-{start:08d}"), ticket_id=ticket.pk, body="x"
     )
+    run_tasks()  # the worker writes the bell
     key = f"event:{ticket.events.get(type='comment.created', data__id=comment.pk).pk}"
     user_ids = list(inapp.Notification.objects.filter(key=key).values_list("user_id", flat=True))
     with CaptureQueriesContext(connection) as queries:

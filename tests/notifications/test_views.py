@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from notifications.models import AreaSubscription, Notification
 from tests.conftest import actor_for
+from tests.notifications.conftest import run_tasks
 from tickets import services
 
 
 def test_inbox_says_how_long_ago(world: Any, make_ticket: Any) -> None:
     ticket = make_ticket()
     services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
+    run_tasks()  # the worker writes the bell
     Notification.objects.filter(user=world["owner"]).update(
         created_at=timezone.now() - timedelta(minutes=2, seconds=10)
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,37 @@ def _lock_ticket(ticket_id: int) -> Ticket:
         raise NotFound(_("No such ticket.")) from None
 
 
+# Raw SQL because the ORM's update() returns a row count, not the row (RETURNING: PostgreSQL,
+# and SQLite since 3.35); quoted identifiers read the same in both.
+_TAKE_SEQ = (
+    'UPDATE "tickets_ticket" SET "seq" = "seq" + 1, "updated_at" = %s WHERE "id" = %s '
+    'RETURNING "seq", "visibility", "jurisdiction_id", "event_id"'
+)
+
+
+def _lock_taking_seq(ticket: Ticket, *, at: datetime) -> Ticket:
+    """For a write that appends exactly one event (a comment): lock the row and take its next
+    seq in one statement instead of `_lock_ticket`'s read plus `_append_event`'s update (an
+    UPDATE takes the same row lock, first in the transaction as always). `ticket` was read
+    before the transaction; what a concurrent write may have changed since comes back with
+    the lock. Then `_append_event(..., seq_taken=True)`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SEQ, [connection.ops.adapt_datetimefield_value(at), ticket.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("No such ticket."))
+    seq, visibility, jurisdiction_id, event_id = row
+    if (jurisdiction_id, event_id) != (ticket.jurisdiction_id, ticket.event_id):
+        # Rerouted or moved into an event meanwhile (rare): read it again, under the lock.
+        ticket = (
+            Ticket.objects.select_related("event", "jurisdiction")
+            .defer("jurisdiction__boundary")
+            .get(pk=ticket.pk)
+        )
+    ticket.seq, ticket.visibility, ticket.updated_at = seq, visibility, at
+    return ticket
+
+
 def _feed_scopes(ticket: Ticket) -> list[tuple[str, str]]:
     scopes = [
         ("jurisdiction", slug)
@@ -65,11 +97,14 @@ def _append_event(
     *,
     at: datetime,
     actor: Identity | None = None,
+    seq_taken: bool = False,
 ) -> TicketEvent:
-    """Write the next event of a locked ticket and broadcast it after commit."""
-    ticket.seq += 1
-    ticket.updated_at = at
-    Ticket.objects.filter(pk=ticket.pk).update(seq=ticket.seq, updated_at=at)
+    """Write the next event of a locked ticket and broadcast it after commit. `seq_taken`:
+    the lock already took the seq (`_lock_taking_seq`)."""
+    if not seq_taken:
+        ticket.seq += 1
+        ticket.updated_at = at
+        Ticket.objects.filter(pk=ticket.pk).update(seq=ticket.seq, updated_at=at)
     row = TicketEvent.objects.create(
         ticket=ticket, seq=ticket.seq, type=type, at=at, data=data, actor=actor
     )
