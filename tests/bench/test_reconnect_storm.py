@@ -1,0 +1,315 @@
+"""Reconnect storm (issue 14, target 3), in `make bench` only.
+
+The production shape on loopback: nginx (docs/deploy/nginx-cluster.conf, the drills' `Nginx`)
+→ two daphne started as `make cluster` starts them (listen backlog 4096, its timeouts) → Redis
+channel layer and PostgreSQL. BENCH_RECONNECT_N watchers (default 5,000; one Node.js `ws`
+process, `watchers.js`, reconnecting like the page: full-jitter backoff, `since=<last seq>`,
+dedupe by seq) hold sockets through nginx on one ticket, from BENCH_RECONNECT_SOURCES client
+addresses (127.0.0.2…; so nginx's and daphne's per-address limits see many neighbours, as in
+production, not one). Comments are POSTed through nginx at 10 a second; after
+BENCH_RECONNECT_BEFORE seconds one daphne gets `kill -9`; posting goes on for
+BENCH_RECONNECT_AFTER seconds.
+
+Measured from the watchers' timeline (epoch ms of every reconnect attempt, drop, hello and
+catch-up): sockets dropped and back, the time from the kill to the last hello ("back"), to the
+last socket holding every event up to its hello's seq ("caught up"), and until every socket
+holds the ticket's final seq; seq gaps (lost), comments shown twice, replayed frames dropped
+by seq (as the page drops them), sockets still away; and the spread of the reconnections (per
+500 ms after the kill, and the most in any 100 ms window against the number dropped: a
+synchronised herd puts them all in one window). Reference from the same run: how long the
+same watchers took to join the first time.
+
+Target: back and caught up within 10 s of the kill, 0 lost, 0 shown twice.
+
+    BENCH_RECONNECT_N=1000 pytest tests/bench/test_reconnect_storm.py -p no:cacheprovider -s -o addopts=""
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bench import harness as h
+from tests.drills.support import Nginx, Poster
+from tests.realtime.processes import ROOT, http, token
+from tests.support import cluster
+from tests.support.servers import Postgres, Redis, free_port, wait_for_port
+
+N = int(os.environ.get("BENCH_RECONNECT_N", "5000"))
+SOURCES = int(os.environ.get("BENCH_RECONNECT_SOURCES", "200"))  # ≤ 250 (127.0.0.2…)
+RATE = 10.0  # comments a second
+BEFORE = float(os.environ.get("BENCH_RECONNECT_BEFORE", "3"))
+AFTER = float(os.environ.get("BENCH_RECONNECT_AFTER", "5"))
+TARGET_S = 10.0
+WAIT_S = 120.0  # how long to wait for every socket before giving up
+BUCKET_MS = 500
+WINDOW_MS = 100
+
+
+class ClusterDaphne:
+    """One daphne as `make cluster` starts it (tests/support/cluster.py's daphne_command)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="fixline-storm-daphne-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            cluster.daphne_command(self.port),
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, timeout=180)  # a busy shared machine
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def ticket_seq(base: str, ticket: int, agent: str) -> int:
+    status, answer = http(
+        "GET", f"{base}/api/v1/tickets/{ticket}/", headers={"Authorization": f"Token {agent}"}
+    )
+    assert status == 200, answer
+    return int(answer["seq"])
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return state
+
+
+def buckets(times: list[int], start: int, width: int) -> dict[int, int]:
+    """How many of `times` fall in each `width`-ms bucket after `start` (bucket → count)."""
+    return dict(sorted(Counter((t - start) // width for t in times).items()))
+
+
+def densest(times: list[int], width: int) -> int:
+    """The most of `times` within any `width` ms (a sliding window)."""
+    ordered = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(ordered):
+        while ordered[j] < t - width + 1:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def after(times: list[int], start: int) -> float | None:
+    """Seconds from `start` to the last of `times`."""
+    return (max(times) - start) / 1000 if times else None
+
+
+def storm() -> dict[str, Any]:
+    """One run: start the shape, join, post, kill, wait for every socket; the figures."""
+    cluster.raise_limits()  # open files to the hard limit, somaxconn up to daphne's backlog
+    h.node_modules()
+    pg = Postgres().start()
+    redis = Redis().start()
+    daphnes: list[ClusterDaphne] = []
+    nginx: Nginx | None = None
+    watchers: h.Watchers | None = None
+    poster: Poster | None = None
+    timeline_file = Path(tempfile.mktemp(prefix="fixline-reconnect-"))
+    try:
+        env = h.seeded_env(
+            DATABASE_URL=pg.url,
+            REDIS_URL=redis.url,
+            # As `make cluster`: the client address is nginx's X-Forwarded-For, and at most
+            # 50 open sockets per address (the default), counted in Redis across processes.
+            FIXLINE_TRUST_X_FORWARDED_FOR="1",
+            FIXLINE_WS_MAX_PER_ADDRESS="50",
+        )
+        daphnes = [ClusterDaphne(env), ClusterDaphne(env)]
+        nginx = Nginx([d.port for d in daphnes])
+        status, answer = http("GET", f"{nginx.url}/api/v1/tickets/?status=open")
+        assert status == 200, answer
+        rows = answer["results"] if isinstance(answer, dict) else answer
+        ticket = next(r["id"] for r in rows if not r.get("event"))
+        agent = token(nginx.url, "agent", "demo-agent")
+        warm = h.Poster([d.url for d in daphnes], ticket, agent)
+        for i in range(4):  # both processes: imports, URL resolver, first queries
+            assert warm(i, 0), warm.errors
+
+        os.environ["WATCHERS_SOURCES"] = str(SOURCES)
+        os.environ["WATCHERS_TIMELINE"] = str(timeline_file)
+        joining = time.monotonic()
+        watchers = h.Watchers([f"{nginx.ws}/ws/tickets/{ticket}/"], N, nginx.url)
+        joined_s = time.monotonic() - joining
+        load_joined = os.getloadavg()[0]
+        start_seq = ticket_seq(daphnes[1].url, ticket, agent)
+
+        poster = Poster([nginx.url], ticket, agent, rate=RATE)
+        poster.start()
+        time.sleep(BEFORE)
+        victim = daphnes[0]
+        killed_ms = int(time.time() * 1000)
+        os.kill(victim.process.pid, signal.SIGKILL)
+        victim.process.wait()
+        time.sleep(AFTER)
+        poster.finish()
+        posted_until_ms = int(time.time() * 1000)
+        final = ticket_seq(daphnes[1].url, ticket, agent)
+
+        everyone_ms: int | None = None  # when every socket first held the final seq
+        deadline = time.monotonic() + WAIT_S
+        state = read_state(timeline_file)
+        while time.monotonic() < deadline:
+            state = read_state(timeline_file)
+            if state and state["min_last_seq"] == final and state["still_away"] == 0:
+                everyone_ms = int(state["at"])
+                break
+            time.sleep(0.2)
+        load = os.getloadavg()[0]
+        summary = watchers.finish()
+        watchers = None
+    finally:
+        os.environ.pop("WATCHERS_SOURCES", None)
+        os.environ.pop("WATCHERS_TIMELINE", None)
+        timeline_file.unlink(missing_ok=True)
+        if poster is not None:
+            poster.halt.set()
+        if watchers is not None:
+            watchers.kill()
+        if nginx is not None:
+            nginx.stop()
+        for d in daphnes:
+            d.stop()
+        redis.stop()
+        pg.stop()
+
+    assert poster is not None
+    line = summary.pop("timeline")
+    return {
+        "watchers": N,
+        "sources": SOURCES,
+        "rate": RATE,
+        "posting_s": {"before_kill": BEFORE, "after_kill": AFTER},
+        "join_s": round(joined_s, 2),
+        "load_after_join": round(load_joined, 1),
+        "load_at_end": round(load, 1),
+        "start_seq": start_seq,
+        "final_seq": final,
+        "events": final - start_seq,
+        "posts_ok": poster.ok,
+        "posts": len(poster.answers),
+        "post_errors": poster.post.errors[:10],
+        "killed_ms": killed_ms,
+        "posted_until_ms": posted_until_ms,
+        "dropped": len(line["drops"]),
+        "back": len(line["backs"]),
+        "caught": len(line["caught"]),
+        "attempts": len(line["attempts"]),
+        "back_s": after(line["backs"], killed_ms),
+        "caught_up_s": after(line["caught"], killed_ms),
+        "final_everywhere_s": None if everyone_ms is None else (everyone_ms - killed_ms) / 1000,
+        "final_after_last_post_s": (
+            None if everyone_ms is None else (everyone_ms - posted_until_ms) / 1000
+        ),
+        "drop_spread_ms": (max(line["drops"]) - min(line["drops"])) if line["drops"] else None,
+        "attempts_per_500ms": buckets(line["attempts"], killed_ms, BUCKET_MS),
+        "backs_per_500ms": buckets(line["backs"], killed_ms, BUCKET_MS),
+        "max_attempts_100ms": densest(line["attempts"], WINDOW_MS),
+        "max_backs_100ms": densest(line["backs"], WINDOW_MS),
+        "watchers_summary": summary,
+    }
+
+
+def met(r: dict[str, Any]) -> bool:
+    return (
+        r["dropped"] > 0
+        and r["back"] == r["dropped"]
+        and r["watchers_summary"]["still_away"] == 0
+        and r["back_s"] is not None
+        and r["back_s"] <= TARGET_S
+        and r["caught_up_s"] is not None
+        and r["caught_up_s"] <= TARGET_S
+        and r["final_everywhere_s"] is not None
+        and r["watchers_summary"]["gaps"] == 0
+        and r["watchers_summary"]["dups_body"] == 0
+    )
+
+
+def report(r: dict[str, Any]) -> str:
+    w = r["watchers_summary"]
+    fmt = h.fmt
+
+    def secs(v: float | None) -> str:
+        return "–" if v is None else f"{v:.2f}"
+
+    histogram = ", ".join(
+        f"{int(k) * BUCKET_MS / 1000:g}–{(int(k) + 1) * BUCKET_MS / 1000:g} s: {v}"
+        for k, v in r["attempts_per_500ms"].items()
+    )
+    herd = r["max_attempts_100ms"] / r["dropped"] if r["dropped"] else 0
+    return "\n".join(
+        [
+            f"Reconnect storm: {r['watchers']:,} watchers (1 Node.js `ws` process, "
+            f"{r['sources']} client addresses) through nginx → 2 daphne (as `make cluster`) → "
+            f"Redis + PostgreSQL, on one ticket; comments at {r['rate']:g}/s through nginx, "
+            f"`kill -9` of one daphne after {r['posting_s']['before_kill']:g} s, posting "
+            f"{r['posting_s']['after_kill']:g} s more; 1 run; 2 cores shared with other "
+            f"helpers' work, load average {r['load_after_join']} after the join, "
+            f"{r['load_at_end']} at the end.",
+            "",
+            "| what | figure |",
+            "| --- | --- |",
+            f"| reference: the same watchers' first join (100 at a time) | {r['join_s']:.1f} s |",
+            f"| sockets dropped by the kill / back (hello) / still away | {fmt(r['dropped'])} / "
+            f"{fmt(r['back'])} / {fmt(w['still_away'])} |",
+            f"| kill → last socket back (hello) | {secs(r['back_s'])} s |",
+            f"| kill → last socket caught up (has its hello's seq) | {secs(r['caught_up_s'])} s |",
+            f"| kill → every socket has the final seq ({r['events']} events, last POST "
+            f"{r['posting_s']['after_kill']:g} s after the kill) | "
+            f"{secs(r['final_everywhere_s'])} s |",
+            f"| lost (seq gaps) / shown twice | {fmt(w['gaps'])} / {fmt(w['dups_body'])} |",
+            f"| replayed frames dropped by seq (as the page does) | {fmt(w['dups_seq'])} |",
+            f"| reconnect attempts / failed | {fmt(r['attempts'])} / {fmt(w['attempts_failed'])} |",
+            f"| most attempts in any 100 ms / dropped (a herd: 1.00) | "
+            f"{fmt(r['max_attempts_100ms'])} / {fmt(r['dropped'])} = {herd:.2f} |",
+            f"| comment POSTs answered 201 | {r['posts_ok']} / {r['posts']} |",
+            "",
+            f"Reconnect attempts per 500 ms after the kill: {histogram or '–'}.",
+            "",
+            f"Verdict (back and caught up ≤ {TARGET_S:g} s, 0 lost, 0 shown twice): "
+            f"{h.verdict(met(r))}",
+            "",
+            f"(measured {time.strftime('%Y-%m-%d %H:%M')}, `tests/bench/results/reconnect_storm.json`)",
+        ]
+    )
+
+
+@pytest.mark.timeout(1800)
+def test_reconnect_storm() -> None:
+    result = storm()
+    print(json.dumps({k: v for k, v in result.items() if k != "watchers_summary"}), flush=True)
+    h.write_result("reconnect_storm", result)
+    h.update_doc("reconnect_storm", report(result))
+    assert result["dropped"] >= N // 4, "the killed daphne held too few sockets"
+    assert result["watchers_summary"]["gaps"] == 0, result["watchers_summary"]
+    assert result["watchers_summary"]["dups_body"] == 0, result["watchers_summary"]
