@@ -30,7 +30,9 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -39,7 +41,7 @@ from typing import Any
 import pytest
 
 from tests.bench import harness as h
-from tests.drills.support import Nginx, Poster
+from tests.drills.support import Nginx
 from tests.realtime.processes import ROOT, http, token
 from tests.support import cluster
 from tests.support.servers import Postgres, Redis, free_port, wait_for_port
@@ -49,10 +51,17 @@ SOURCES = int(os.environ.get("BENCH_RECONNECT_SOURCES", "200"))  # ≤ 250 (127.
 RATE = 10.0  # comments a second
 BEFORE = float(os.environ.get("BENCH_RECONNECT_BEFORE", "3"))
 AFTER = float(os.environ.get("BENCH_RECONNECT_AFTER", "5"))
+# FIXLINE_WS_MAX_PER_ADDRESS for the daphne: 50 as `make cluster` (counted in Redis across
+# processes); 0 leaves the per-address count out.
+PER_ADDRESS = os.environ.get("BENCH_RECONNECT_PER_ADDRESS", "50")
 TARGET_S = 10.0
 WAIT_S = 120.0  # how long to wait for every socket before giving up
 BUCKET_MS = 500
 WINDOW_MS = 100
+# BENCH_RECONNECT_PROFILE=<file>: py-spy records the surviving daphne from the kill for
+# BENCH_RECONNECT_PROFILE_S seconds (raw folded stacks per thread, idle included).
+PROFILE = os.environ.get("BENCH_RECONNECT_PROFILE", "")
+PROFILE_S = int(os.environ.get("BENCH_RECONNECT_PROFILE_S", "15"))
 
 
 class ClusterDaphne:
@@ -74,8 +83,14 @@ class ClusterDaphne:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")[-3000:]
+    def errors(self) -> dict[str, Any]:
+        """What its log says went wrong: how many tracebacks, the distinct last lines and the
+        first traceback (logged failures cost the event loop too: traceback formatting)."""
+        text = Path(self.log.name).read_text(errors="replace")
+        blocks = text.split("Traceback (most recent call last):")[1:]
+        last = Counter(b.strip().splitlines()[-1][:200] for b in blocks if b.strip())
+        first = blocks[0][:2500] if blocks else ""
+        return {"tracebacks": len(blocks), "kinds": dict(last.most_common(5)), "first": first}
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -134,7 +149,8 @@ def storm() -> dict[str, Any]:
     daphnes: list[ClusterDaphne] = []
     nginx: Nginx | None = None
     watchers: h.Watchers | None = None
-    poster: Poster | None = None
+    poster: h.Poster | None = None
+    spy: subprocess.Popen[bytes] | None = None
     timeline_file = Path(tempfile.mktemp(prefix="fixline-reconnect-"))
     try:
         env = h.seeded_env(
@@ -143,7 +159,7 @@ def storm() -> dict[str, Any]:
             # As `make cluster`: the client address is nginx's X-Forwarded-For, and at most
             # 50 open sockets per address (the default), counted in Redis across processes.
             FIXLINE_TRUST_X_FORWARDED_FOR="1",
-            FIXLINE_WS_MAX_PER_ADDRESS="50",
+            FIXLINE_WS_MAX_PER_ADDRESS=PER_ADDRESS,
         )
         daphnes = [ClusterDaphne(env), ClusterDaphne(env)]
         nginx = Nginx([d.port for d in daphnes])
@@ -164,16 +180,34 @@ def storm() -> dict[str, Any]:
         load_joined = os.getloadavg()[0]
         start_seq = ticket_seq(daphnes[1].url, ticket, agent)
 
-        poster = Poster([nginx.url], ticket, agent, rate=RATE)
-        poster.start()
+        # Offered at RATE whatever the answers take (a pool of keep-alive connections).
+        poster = h.Poster([nginx.url], ticket, agent)
+        posted: list[tuple[int, float]] = []
+        posting = threading.Thread(
+            target=lambda: posted.append(h.paced(poster, RATE, BEFORE + AFTER)), daemon=True
+        )
+        posting.start()
         time.sleep(BEFORE)
         victim = daphnes[0]
         killed_ms = int(time.time() * 1000)
         os.kill(victim.process.pid, signal.SIGKILL)
         victim.process.wait()
-        time.sleep(AFTER)
-        poster.finish()
-        posted_until_ms = int(time.time() * 1000)
+        if PROFILE:
+            spy = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--format",
+                    "raw",
+                    "--threads",
+                    "--idle",
+                ]
+                + ["-p", str(daphnes[1].process.pid), "-d", str(PROFILE_S), "-o", PROFILE],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        posting.join(timeout=AFTER + 120)
+        posted_until_ms = int(time.time() * 1000)  # the last POST answered
         final = ticket_seq(daphnes[1].url, ticket, agent)
 
         everyone_ms: int | None = None  # when every socket first held the final seq
@@ -186,14 +220,18 @@ def storm() -> dict[str, Any]:
                 break
             time.sleep(0.2)
         load = os.getloadavg()[0]
+        survivor_errors = daphnes[1].errors()
+        if spy is not None:
+            spy.wait(timeout=PROFILE_S + 30)
         summary = watchers.finish()
         watchers = None
     finally:
         os.environ.pop("WATCHERS_SOURCES", None)
         os.environ.pop("WATCHERS_TIMELINE", None)
         timeline_file.unlink(missing_ok=True)
-        if poster is not None:
-            poster.halt.set()
+        if spy is not None and spy.poll() is None:
+            spy.kill()
+            spy.wait()
         if watchers is not None:
             watchers.kill()
         if nginx is not None:
@@ -208,6 +246,7 @@ def storm() -> dict[str, Any]:
     return {
         "watchers": N,
         "sources": SOURCES,
+        "per_address": int(PER_ADDRESS),
         "rate": RATE,
         "posting_s": {"before_kill": BEFORE, "after_kill": AFTER},
         "join_s": round(joined_s, 2),
@@ -216,9 +255,11 @@ def storm() -> dict[str, Any]:
         "start_seq": start_seq,
         "final_seq": final,
         "events": final - start_seq,
-        "posts_ok": poster.ok,
-        "posts": len(poster.answers),
-        "post_errors": poster.post.errors[:10],
+        "posts_ok": posted[0][0] if posted else None,
+        "posts": int(RATE * (BEFORE + AFTER)),
+        "post_errors": poster.errors[:10],
+        "post_p50_ms": h.percentile(poster.durations, 0.5),
+        "post_p99_ms": h.percentile(poster.durations, 0.99),
         "killed_ms": killed_ms,
         "posted_until_ms": posted_until_ms,
         "dropped": len(line["drops"]),
@@ -236,6 +277,7 @@ def storm() -> dict[str, Any]:
         "backs_per_500ms": buckets(line["backs"], killed_ms, BUCKET_MS),
         "max_attempts_100ms": densest(line["attempts"], WINDOW_MS),
         "max_backs_100ms": densest(line["backs"], WINDOW_MS),
+        "survivor_errors": survivor_errors,
         "watchers_summary": summary,
     }
 
@@ -266,11 +308,17 @@ def report(r: dict[str, Any]) -> str:
         f"{int(k) * BUCKET_MS / 1000:g}–{(int(k) + 1) * BUCKET_MS / 1000:g} s: {v}"
         for k, v in r["attempts_per_500ms"].items()
     )
+    failures = ", ".join(f"{k}: {v}" for k, v in w.get("failures", {}).items())
+    failures = f"({failures})" if failures else ""
+    errors = r["survivor_errors"]
+    kinds = "; ".join(sorted({k.split(" ", 2)[-1] for k in errors["kinds"]}))
+    kinds = f"({kinds})" if kinds else ""
     herd = r["max_attempts_100ms"] / r["dropped"] if r["dropped"] else 0
     return "\n".join(
         [
             f"Reconnect storm: {r['watchers']:,} watchers (1 Node.js `ws` process, "
-            f"{r['sources']} client addresses) through nginx → 2 daphne (as `make cluster`) → "
+            f"{r['sources']} client addresses, at most {r['per_address']} sockets per address "
+            f"(0: no cap)) through nginx → 2 daphne (as `make cluster`) → "
             f"Redis + PostgreSQL, on one ticket; comments at {r['rate']:g}/s through nginx, "
             f"`kill -9` of one daphne after {r['posting_s']['before_kill']:g} s, posting "
             f"{r['posting_s']['after_kill']:g} s more; 1 run; 2 cores shared with other "
@@ -284,15 +332,18 @@ def report(r: dict[str, Any]) -> str:
             f"{fmt(r['back'])} / {fmt(w['still_away'])} |",
             f"| kill → last socket back (hello) | {secs(r['back_s'])} s |",
             f"| kill → last socket caught up (has its hello's seq) | {secs(r['caught_up_s'])} s |",
-            f"| kill → every socket has the final seq ({r['events']} events, last POST "
+            f"| kill → every socket has the final seq ({r['events']} events, last POST sent "
             f"{r['posting_s']['after_kill']:g} s after the kill) | "
             f"{secs(r['final_everywhere_s'])} s |",
             f"| lost (seq gaps) / shown twice | {fmt(w['gaps'])} / {fmt(w['dups_body'])} |",
             f"| replayed frames dropped by seq (as the page does) | {fmt(w['dups_seq'])} |",
-            f"| reconnect attempts / failed | {fmt(r['attempts'])} / {fmt(w['attempts_failed'])} |",
+            f"| reconnect attempts / failed | {fmt(r['attempts'])} / {fmt(w['attempts_failed'])} "
+            f"{failures} |",
+            f"| tracebacks in the surviving daphne's log | {fmt(errors['tracebacks'])} {kinds} |",
             f"| most attempts in any 100 ms / dropped (a herd: 1.00) | "
             f"{fmt(r['max_attempts_100ms'])} / {fmt(r['dropped'])} = {herd:.2f} |",
-            f"| comment POSTs answered 201 | {r['posts_ok']} / {r['posts']} |",
+            f"| comment POSTs answered 201; their p50 / p99 | {r['posts_ok']} / {r['posts']}; "
+            f"{fmt(r['post_p50_ms'])} / {fmt(r['post_p99_ms'])} ms |",
             "",
             f"Reconnect attempts per 500 ms after the kill: {histogram or '–'}.",
             "",

@@ -43,6 +43,7 @@ const TIMELINE = process.env.WATCHERS_TIMELINE || "";
 const timeline = { attempts: [], drops: [], backs: [], caught: [] };
 let dupsSeq = 0; // frames at or below the last seq (a replay overlap: dropped, as the page does)
 let dupsBody = 0; // a new seq carrying a comment already shown: shown twice
+const failures = new Map(); // why reconnect attempts failed: message or close code -> count
 
 function backoff(n) {
   return Math.random() * Math.min(30000, 2000 * Math.pow(2, n));
@@ -122,8 +123,15 @@ function connectOnce(i, state, resolve) {
       if (lastMs === null || now > lastMs) lastMs = now;
       latencies.push(now - sent);
     });
-    ws.on("error", () => { /* "close" follows */ });
-    ws.on("close", () => {
+    ws.on("error", (err) => {
+      // "close" follows; a reconnect's failure is counted by its reason.
+      if (TIMELINE && !live) failures.set(String(err.message), (failures.get(String(err.message)) || 0) + 1);
+    });
+    ws.on("close", (code) => {
+      if (TIMELINE && !live && !resolve) {
+        const why = "close " + code;
+        failures.set(why, (failures.get(why) || 0) + 1);
+      }
       if (resolve && !counted) { counted = true; failed += 1; resolve(); return; }
       if (stopping) return;
       if (live) {
@@ -189,7 +197,7 @@ function summary() {
     counters_seconds: countersSeconds.size,
     dups_seq: dupsSeq, dups_body: dupsBody,
   };
-  if (TIMELINE) Object.assign(result, sockets(), { timeline });
+  if (TIMELINE) Object.assign(result, sockets(), { timeline, failures: Object.fromEntries(failures) });
   return JSON.stringify(result) + "\n";
 }
 
