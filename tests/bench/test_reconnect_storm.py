@@ -26,6 +26,7 @@ Target: back and caught up within 10 s of the kill, 0 lost, 0 shown twice.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -54,6 +55,10 @@ AFTER = float(os.environ.get("BENCH_RECONNECT_AFTER", "5"))
 # FIXLINE_WS_MAX_PER_ADDRESS for the daphne: 50 as `make cluster` (counted in Redis across
 # processes); 0 leaves the per-address count out.
 PER_ADDRESS = os.environ.get("BENCH_RECONNECT_PER_ADDRESS", "50")
+# Each daphne runs under tests/bench/gcdaphne.py (the same daphne entry point and arguments,
+# its garbage collector's time logged every second); BENCH_RECONNECT_GC=0: the plain binary,
+# BENCH_GC_FREEZE=1: gc.freeze() once warmed up (passed through to gcdaphne.py).
+GC = os.environ.get("BENCH_RECONNECT_GC", "1") == "1"
 TARGET_S = 10.0
 WAIT_S = 120.0  # how long to wait for every socket before giving up
 BUCKET_MS = 500
@@ -70,8 +75,11 @@ class ClusterDaphne:
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="fixline-storm-daphne-", suffix=".log")  # noqa: SIM115
+        command = cluster.daphne_command(self.port)
+        if GC:
+            command = [sys.executable, str(h.HERE / "gcdaphne.py"), *command[1:]]
         self.process = subprocess.Popen(
-            cluster.daphne_command(self.port),
+            command,
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -82,6 +90,15 @@ class ClusterDaphne:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def gc(self) -> dict[str, list[float]]:
+        """The collector's cumulative (collections, seconds) per generation, if logged."""
+        text = Path(self.log.name).read_text(errors="replace")
+        at = text.rfind("gc-stats ")
+        if at < 0:
+            return {}
+        stats: dict[str, list[float]] = json.loads(text[at + 9 :].splitlines()[0])
+        return stats
 
     def errors(self) -> dict[str, Any]:
         """What its log says went wrong: how many tracebacks, the distinct last lines and the
@@ -101,6 +118,34 @@ class ClusterDaphne:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class OncePoster(h.Poster):
+    """The harness's poster without its retry: a POST that timed out may have committed, and
+    sending it again would make a second comment with the same body (counted as shown twice)."""
+
+    def __call__(self, i: int, ms: int) -> bool:
+        body = json.dumps({"body": f"bench {i} {ms}"})
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Token {self.token}",
+        }
+        conn = self._conn(i)
+        started = time.monotonic()
+        try:
+            conn.request("POST", f"/api/v1/tickets/{self.ticket}/comments/", body, headers)
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            self.local.conns.pop(self.bases[i % len(self.bases)].netloc, None)
+            self.errors.append(repr(exc))
+            return False
+        self.durations.append((time.monotonic() - started) * 1000)
+        if response.status != 201:
+            self.errors.append(str(response.status))
+        return response.status == 201
 
 
 def ticket_seq(base: str, ticket: int, agent: str) -> int:
@@ -181,7 +226,7 @@ def storm() -> dict[str, Any]:
         start_seq = ticket_seq(daphnes[1].url, ticket, agent)
 
         # Offered at RATE whatever the answers take (a pool of keep-alive connections).
-        poster = h.Poster([nginx.url], ticket, agent)
+        poster = OncePoster([nginx.url], ticket, agent)
         posted: list[tuple[int, float]] = []
         posting = threading.Thread(
             target=lambda: posted.append(h.paced(poster, RATE, BEFORE + AFTER)), daemon=True
@@ -189,6 +234,7 @@ def storm() -> dict[str, Any]:
         posting.start()
         time.sleep(BEFORE)
         victim = daphnes[0]
+        gc_at_kill = daphnes[1].gc()
         killed_ms = int(time.time() * 1000)
         os.kill(victim.process.pid, signal.SIGKILL)
         victim.process.wait()
@@ -221,6 +267,8 @@ def storm() -> dict[str, Any]:
             time.sleep(0.2)
         load = os.getloadavg()[0]
         survivor_errors = daphnes[1].errors()
+        time.sleep(1.2)  # one more gc-stats line
+        gc_at_end = daphnes[1].gc()
         if spy is not None:
             spy.wait(timeout=PROFILE_S + 30)
         summary = watchers.finish()
@@ -278,6 +326,12 @@ def storm() -> dict[str, Any]:
         "max_attempts_100ms": densest(line["attempts"], WINDOW_MS),
         "max_backs_100ms": densest(line["backs"], WINDOW_MS),
         "survivor_errors": survivor_errors,
+        "survivor_gc": {  # from the kill until every socket was back (or the wait ended)
+            g: [gc_at_end[g][0] - gc_at_kill[g][0], round(gc_at_end[g][1] - gc_at_kill[g][1], 3)]
+            for g in gc_at_end
+            if g in gc_at_kill
+        },
+        "survivor_gc_total": gc_at_end,
         "watchers_summary": summary,
     }
 
@@ -313,6 +367,9 @@ def report(r: dict[str, Any]) -> str:
     errors = r["survivor_errors"]
     kinds = "; ".join(sorted({k.split(" ", 2)[-1] for k in errors["kinds"]}))
     kinds = f"({kinds})" if kinds else ""
+    gc_line = " / ".join(
+        f"{int(c)}, {t:.2f} s" for c, t in (r["survivor_gc"].get(g, [0, 0.0]) for g in "012")
+    )
     herd = r["max_attempts_100ms"] / r["dropped"] if r["dropped"] else 0
     return "\n".join(
         [
@@ -339,6 +396,8 @@ def report(r: dict[str, Any]) -> str:
             f"| replayed frames dropped by seq (as the page does) | {fmt(w['dups_seq'])} |",
             f"| reconnect attempts / failed | {fmt(r['attempts'])} / {fmt(w['attempts_failed'])} "
             f"{failures} |",
+            f"| surviving daphne's garbage collector from the kill to the end: collections, "
+            f"seconds (generations 0 / 1 / 2) | {gc_line} |",
             f"| tracebacks in the surviving daphne's log | {fmt(errors['tracebacks'])} {kinds} |",
             f"| most attempts in any 100 ms / dropped (a herd: 1.00) | "
             f"{fmt(r['max_attempts_100ms'])} / {fmt(r['dropped'])} = {herd:.2f} |",
