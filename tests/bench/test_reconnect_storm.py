@@ -21,6 +21,9 @@ same watchers took to join the first time.
 
 Target: back and caught up within 10 s of the kill, 0 lost, 0 shown twice.
 
+Over 400 lines: the production shape, the run, its timeline arithmetic and its table are
+one procedure and read best in one place.
+
     BENCH_RECONNECT_N=1000 pytest tests/bench/test_reconnect_storm.py -p no:cacheprovider -s -o addopts=""
 """
 
