@@ -7,6 +7,12 @@
 // and drops a frame it has already counted; `dropped`, `back` and `back_ms` (drop → hello)
 // say how a reconnect storm went.
 // Prints one JSON summary line on SIGTERM/SIGINT or when stdin closes.
+// Environment (both optional, used by test_reconnect_storm.py):
+// - WATCHERS_SOURCES=k: watcher i opens its sockets from 127.0.0.(2 + i % k), as k client
+//   addresses (nginx's per-address limits then see k clients, not one);
+// - WATCHERS_TIMELINE=<file>: keep the epoch ms of every reconnect attempt, drop, hello after a
+//   drop and catch-up (the first frame at or past that hello's seq), put them in the summary
+//   as `timeline`, and write the sockets' state to <file> every 200 ms.
 "use strict";
 const WebSocket = require("ws");
 const fs = require("fs");
@@ -32,6 +38,12 @@ let backMs = 0; // the longest drop → hello
 let attemptsFailed = 0;
 let stopping = false;
 const HELLO = /"type":"hello"/;
+const SOURCES = parseInt(process.env.WATCHERS_SOURCES || "0", 10);
+const TIMELINE = process.env.WATCHERS_TIMELINE || "";
+const timeline = { attempts: [], drops: [], backs: [], caught: [] };
+let dupsSeq = 0; // frames at or below the last seq (a replay overlap: dropped, as the page does)
+let dupsBody = 0; // a new seq carrying a comment already shown: shown twice
+const failures = new Map(); // why reconnect attempts failed: message or close code -> count
 
 function backoff(n) {
   return Math.random() * Math.min(30000, 2000 * Math.pow(2, n));
@@ -39,7 +51,10 @@ function backoff(n) {
 
 function open(i) {
   return new Promise((resolve) => {
-    const state = { got: 0, gaps: 0, dups: 0, lastSeq: null, seen: new Set(), droppedAt: null, attempt: 0 };
+    const state = {
+      got: 0, gaps: 0, dups: 0, lastSeq: null, seen: new Set(), droppedAt: null, attempt: 0,
+      target: null, // after a reconnect: the hello's seq, until this socket has it
+    };
     perWatcher[i] = state;
     connectOnce(i, state, resolve);
   });
@@ -47,7 +62,10 @@ function open(i) {
 
 function connectOnce(i, state, resolve) {
     const since = state.lastSeq !== null && !idle ? "?since=" + state.lastSeq : "";
-    const ws = new WebSocket(urls[i % urls.length] + since, { origin, perMessageDeflate: false });
+    const options = { origin, perMessageDeflate: false };
+    if (SOURCES > 0) options.localAddress = "127.0.0." + (2 + (i % SOURCES));
+    if (TIMELINE && !resolve) timeline.attempts.push(Date.now());
+    const ws = new WebSocket(urls[i % urls.length] + since, options);
     let counted = false;
     let live = false;
     ws.on("message", (data) => {
@@ -59,6 +77,16 @@ function connectOnce(i, state, resolve) {
           back += 1;
           backMs = Math.max(backMs, Date.now() - state.droppedAt);
           state.droppedAt = null;
+          if (TIMELINE) {
+            const now = Date.now();
+            timeline.backs.push(now);
+            const h = SEQ.exec(data.toString());
+            state.target = h ? parseInt(h[1], 10) : null;
+            if (state.target === null || (state.lastSeq !== null && state.lastSeq >= state.target)) {
+              timeline.caught.push(now);
+              state.target = null;
+            }
+          }
         }
       }
       if (idle) return;
@@ -82,11 +110,12 @@ function connectOnce(i, state, resolve) {
       const s = SEQ.exec(text);
       if (s) {
         const seq = parseInt(s[1], 10);
-        if (state.lastSeq !== null && seq <= state.lastSeq) { state.dups += 1; return; }
+        if (state.lastSeq !== null && seq <= state.lastSeq) { state.dups += 1; dupsSeq += 1; return; }
         if (state.lastSeq !== null && seq !== state.lastSeq + 1) state.gaps += 1;
         state.lastSeq = seq;
+        if (state.target !== null && seq >= state.target) { timeline.caught.push(now); state.target = null; }
       }
-      if (state.seen.has(b[1])) { state.dups += 1; return; }
+      if (state.seen.has(b[1])) { state.dups += 1; dupsBody += 1; return; }
       state.seen.add(b[1]);
       state.got += 1;
       const sent = parseInt(b[2], 10);
@@ -94,11 +123,22 @@ function connectOnce(i, state, resolve) {
       if (lastMs === null || now > lastMs) lastMs = now;
       latencies.push(now - sent);
     });
-    ws.on("error", () => { /* "close" follows */ });
-    ws.on("close", () => {
+    ws.on("error", (err) => {
+      // "close" follows; a reconnect's failure is counted by its reason.
+      if (TIMELINE && !live) failures.set(String(err.message), (failures.get(String(err.message)) || 0) + 1);
+    });
+    ws.on("close", (code) => {
+      if (TIMELINE && !live && !resolve) {
+        const why = "close " + code;
+        failures.set(why, (failures.get(why) || 0) + 1);
+      }
       if (resolve && !counted) { counted = true; failed += 1; resolve(); return; }
       if (stopping) return;
-      if (live) { closedAfterReady += 1; state.droppedAt = Date.now(); } else { attemptsFailed += 1; }
+      if (live) {
+        closedAfterReady += 1;
+        state.droppedAt = Date.now();
+        if (TIMELINE) timeline.drops.push(state.droppedAt);
+      } else { attemptsFailed += 1; }
       const delay = backoff(state.attempt);
       state.attempt += 1;
       setTimeout(() => connectOnce(i, state, null), delay);
@@ -115,6 +155,27 @@ async function main() {
   fs.writeFileSync(readyFile, JSON.stringify({ ready, failed }));
   // Progress for the harness: deliveries so far, every 200 ms.
   setInterval(() => fs.writeFileSync(readyFile + ".n", String(latencies.length)), 200);
+  if (TIMELINE) setInterval(() => fs.writeFileSync(TIMELINE, JSON.stringify(sockets())), 200);
+}
+
+// Where the sockets are: the lowest and highest last seq, who is away or still replaying.
+function sockets() {
+  let min = null;
+  let max = null;
+  let replaying = 0;
+  for (const w of perWatcher) {
+    if (!w) continue;
+    if (w.lastSeq !== null) {
+      min = min === null ? w.lastSeq : Math.min(min, w.lastSeq);
+      max = max === null ? w.lastSeq : Math.max(max, w.lastSeq);
+    }
+    if (w.target !== null) replaying += 1;
+  }
+  return {
+    at: Date.now(), dropped: closedAfterReady, back, attempts_failed: attemptsFailed,
+    still_away: perWatcher.filter((w) => w && w.droppedAt !== null).length,
+    replaying, min_last_seq: min, max_last_seq: max,
+  };
 }
 
 function summary() {
@@ -134,7 +195,9 @@ function summary() {
     counters_total: countersTotal,
     counters_max_per_s: countersSeconds.size ? Math.max(...countersSeconds.values()) : 0,
     counters_seconds: countersSeconds.size,
+    dups_seq: dupsSeq, dups_body: dupsBody,
   };
+  if (TIMELINE) Object.assign(result, sockets(), { timeline, failures: Object.fromEntries(failures) });
   return JSON.stringify(result) + "\n";
 }
 
@@ -145,6 +208,8 @@ function reset() {
   countersTotal = 0;
   firstMs = null;
   lastMs = null;
+  dupsSeq = 0;
+  dupsBody = 0;
   for (const w of perWatcher) if (w) { w.got = 0; w.gaps = 0; w.dups = 0; w.seen = new Set(); }
 }
 
