@@ -124,10 +124,14 @@ class TicketConsumer(BaseConsumer):
             return await database_sync_to_async(self._state)(None)
         group = publish.ticket_group(self.ticket_id)
         subscription = get_fanout().members.get(group)
+        if subscription is None:  # not in the group (never after `join`): nothing to share
+            return await database_sync_to_async(self._state)(None)
         row = await socket_rows.shared(self.ticket_id, subscription, self._read_row)
-        if row is not None and since is not None and since > row.seq:
-            row = None
-        if row is not None and counters.in_process():
+        if row is None:
+            return None  # no such ticket
+        if since is not None and since > row.seq:  # the page is fresher: its own row
+            return await database_sync_to_async(self._state)(None)
+        if counters.in_process():
             return self._state_of(row)  # nothing to wait for: no thread hop
         return await database_sync_to_async(self._state)(row)
 
