@@ -26,5 +26,6 @@ application = build_application(django_asgi_app)
 if "daphne.server" in sys.modules and "twisted.internet.reactor" in sys.modules:
     slow_clients.install()
     fastpath.lazy_autobahn_debug()  # a join storm's handshakes: docs/performance.md, "Storms"
+    fastpath.tune_gc()  # a join storm allocates: docs/performance.md, "Storms"
     if settings.FIXLINE_EMBEDDED_WORKER:  # `make run`: one process (project/worker.py)
         worker.start()

@@ -81,6 +81,12 @@ def _redis() -> Any:
     return redis.Redis.from_url(url)
 
 
+def in_process() -> bool:
+    """True when the counters live in this process (no REDIS_URL): `watch`, `unwatch` and
+    `live` are then a few dict operations under a lock, cheap enough for the event loop."""
+    return _redis() is None
+
+
 def reset_for_tests() -> None:
     global _last_views_flush
     _last_views_flush = 0.0

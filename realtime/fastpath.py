@@ -17,8 +17,9 @@ order whichever path each took."""
 from __future__ import annotations
 
 import functools
+import gc
 import pprint
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -136,24 +137,52 @@ def send_frame(wire: Wire, frame: Frame, direct: bool | None = None) -> None:
 
 # --- autobahn's per-connection debug formatting ----------------------------------------------
 class _Formatted:
-    """`pprint.pformat(value)`, computed only if a log line is actually written."""
+    """`render(*args)` (a pretty-printed or highlighted value), computed only if a log line is
+    actually written."""
 
-    __slots__ = ("value",)
+    __slots__ = ("render", "args")
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, render: Callable[..., str], *args: Any) -> None:
+        self.render = render
+        self.args = args
 
     def __format__(self, spec: str) -> str:
-        return format(pprint.pformat(self.value), spec)
+        return format(self.render(*self.args), spec)
 
     def __str__(self) -> str:
-        return pprint.pformat(self.value)
+        return str(self.render(*self.args))
 
 
 def lazy_autobahn_debug() -> None:
-    """autobahn pretty-prints its ~40 settings for every new connection into a debug line
-    that is never written (`WebSocketProtocol._connectionMade`): 9 % of daphne's samples in a
-    join storm (py-spy, docs/performance.md, "Storms"). Formatted lazily instead."""
-    from autobahn.websocket import protocol  # daphne's dependency, only under daphne
+    """autobahn formats values for debug lines that are never written: it pretty-prints its
+    ~40 settings for every new connection (`WebSocketProtocol._connectionMade`: 9 % of
+    daphne's samples in a join storm), and highlights names and values (`hltype`, `hlval`:
+    click styling) for every connection, handshake and received frame (5 %; py-spy,
+    docs/performance.md, "Storms"). Formatted lazily instead: autobahn uses these three only
+    as log arguments in the two modules daphne runs."""
+    # daphne's dependency, only under daphne
+    from autobahn import util
+    from autobahn.twisted import websocket as twisted_websocket
+    from autobahn.websocket import protocol
 
-    protocol.pformat = _Formatted  # type: ignore[assignment]
+    protocol.pformat = functools.partial(_Formatted, pprint.pformat)  # type: ignore[assignment]
+    for module in (protocol, twisted_websocket):
+        module.hltype = functools.partial(_Formatted, util.hltype)  # type: ignore[attr-defined]
+        module.hlval = functools.partial(_Formatted, util.hlval)  # type: ignore[attr-defined]
+
+
+# --- The garbage collector in a storm ---------------------------------------------------------
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_gc(young: int = GC_YOUNG_THRESHOLD) -> None:
+    """CPython collects its youngest generation every 700 net allocations (and the older ones
+    every 10 of those). A join storm's handshake leaves a few hundred live objects (daphne's
+    and autobahn's protocols, timers, the scope, the consumer): collections were a third of
+    daphne's CPU in a 3,000-socket storm (py-spy put the time on allocating lines; 0.90 →
+    0.61 ms of CPU per join with this, docs/performance.md, "Storms"). Young collections
+    every `young` allocations instead; the older generations keep their ratios (a full
+    collection still follows CPython's own 25 % rule). Never lowers a threshold already set
+    higher."""
+    current, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(young, current), older, oldest)

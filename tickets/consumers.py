@@ -13,6 +13,7 @@ the ASGI path (`deliver`).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 import uuid
@@ -22,21 +23,25 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.layers import channel_layers
 
 from realtime import counters, events, publish
 from realtime.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
     CLOSE_NOT_FOUND,
+    NO_LAYER,
     BaseConsumer,
     dumps,
     query_params,
 )
 from realtime.fastpath import Frame
+from realtime.layers import get_fanout
 
 # The names themselves, not `seam.`: `push` runs per socket per event.
 from realtime.seam import BUFFER, CATCH_UP, DROP, SEND, decide
-from tickets import permissions, selectors
+from tickets import permissions, selectors, socket_rows
 from tickets.identity import Actor, anon_token_from_cookies, existing_identity_id
 from tickets.models import EmergencyEvent, Jurisdiction, Ticket
 
@@ -52,10 +57,19 @@ class TicketConsumer(BaseConsumer):
     """`/ws/tickets/<id>/?since=N`: hello, replay of `seq > N`, then live events."""
 
     private = False  # its reporter's or a moderator's: still served once taken down
+    ticket_id: int  # set first thing in `connect`
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Channels looks the consumer's layer alias up for every socket; NO_LAYER is not in
+        # CHANNEL_LAYERS, so each lookup read the settings and raised KeyError (10 % of a join
+        # storm's event-loop samples). Known as "no layer" once per process (and again after
+        # tests reset the layers).
+        channel_layers.backends.setdefault(NO_LAYER, None)
 
     async def connect(self) -> None:
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
-        self.presence_key = uuid.uuid4().hex
+        self.presence_key = _presence_key()
         self.last = 0
         self.busy = True  # live messages wait in `buffer` until the replay is sent
         self.buffer: deque[dict[str, Any]] = deque()
@@ -76,7 +90,7 @@ class TicketConsumer(BaseConsumer):
         try:
             # Join before reading anything: whatever commits from now on reaches us live.
             await self.join(publish.ticket_group(self.ticket_id))
-            state = await database_sync_to_async(self._state)()
+            state = await self._handshake_state(since)
             if state is None:
                 self.closed = True
                 await self.leave_all()
@@ -101,36 +115,60 @@ class TicketConsumer(BaseConsumer):
             log.exception("ticket socket %s failed to start", self.ticket_id)
             await self.close(CLOSE_INTERNAL)
 
-    def _state(self) -> SocketState | None:
-        # One query for an anonymous socket (docs/performance.md, "Storms"): the ticket's seq,
-        # jurisdiction, visibility, reporter, emergency and stored counters together.
-        ticket = selectors.ticket_for_socket(self.ticket_id)
-        if ticket is None:
+    async def _handshake_state(self, since: int | None) -> SocketState | None:
+        """An anonymous socket shares the ticket's row with the other handshakes of the
+        ticket (`tickets.socket_rows`: why that keeps `seq` right); a signed-in one, or one
+        whose `since` is past the shared row's seq (fresher than it), reads its own."""
+        user = self.scope.get("user")
+        if permissions.is_account(user):
+            return await database_sync_to_async(self._state)(None)
+        group = publish.ticket_group(self.ticket_id)
+        subscription = get_fanout().members.get(group)
+        if subscription is None:  # not in the group (never after `join`): nothing to share
+            return await database_sync_to_async(self._state)(None)
+        row = await socket_rows.shared(self.ticket_id, subscription, self._read_row)
+        if row is None:
+            return None  # no such ticket
+        if since is not None and since > row.seq:  # the page is fresher: its own row
+            return await database_sync_to_async(self._state)(None)
+        if counters.in_process():
+            return self._state_of(row)  # nothing to wait for: no thread hop
+        return await database_sync_to_async(self._state)(row)
+
+    async def _read_row(self) -> socket_rows.SocketRow | None:
+        return await database_sync_to_async(socket_rows.read)(self.ticket_id)
+
+    def _state(self, row: socket_rows.SocketRow | None) -> SocketState | None:
+        # One query for an anonymous socket (docs/performance.md, "Storms"), none with a
+        # shared row: the ticket's seq, jurisdiction, visibility, reporter, emergency and
+        # stored counters together.
+        if row is None:
+            row = socket_rows.read(self.ticket_id)
+        if row is None:
             return None
+        return self._state_of(row)
+
+    def _state_of(self, row: socket_rows.SocketRow) -> SocketState | None:
         user = self.scope.get("user")
         token = anon_token_from_cookies(self.scope.get("cookies") or {})
         # Who is watching matters to a taken-down ticket: its reporter (an account or the
         # browser that filed it) and its moderators keep it, now and once it is taken down.
+        staff = False
         if permissions.is_account(user):
+            # The rules take a ticket; the row has what they read (jurisdiction, reporter).
+            ticket = Ticket(
+                pk=row.id, jurisdiction_id=row.jurisdiction_id, reporter_id=row.reporter_id
+            )
             viewer = existing_identity_id(Actor(user=user, anon_token=token))
             private = selectors.sees_hidden(ticket, user=user, identity_id=viewer)
+            staff = permissions.can_do_casework(user, ticket)
         else:  # the browser that filed it? Compared on the row just read: no second query
-            reporter = ticket.reporter
-            private = bool(token) and reporter is not None and reporter.key == f"a:{token}"
-        if ticket.visibility != Ticket.Visibility.VISIBLE and not private:
+            private = bool(token) and row.reporter_key == f"a:{token}"
+        if row.visibility != Ticket.Visibility.VISIBLE and not private:
             return None  # taken down, for the public: refused like a missing one
-        staff = permissions.can_do_casework(user, ticket)
-        counters.watch(ticket.pk, self.presence_key)  # counted in its own hello
-        self.watched = ticket.pk
-        stored: events.TicketCounters = {
-            "views": ticket.views,
-            "followers": ticket.followers,
-            "votes": ticket.votes,
-            "thanks": ticket.thanks,
-            "watching": 0,
-        }
-        event = ticket.event.slug if ticket.event_id and ticket.event else None
-        return ticket.seq, counters.live(ticket.pk, stored), staff, private, event
+        counters.watch(row.id, self.presence_key)  # counted in its own hello
+        self.watched = row.id
+        return row.seq, counters.live(row.id, row.stored), staff, private, row.event_slug
 
     async def _replay(self) -> None:
         """Send every logged event after `self.last`, page by page."""
@@ -169,6 +207,7 @@ class TicketConsumer(BaseConsumer):
 
     def push(self, message: dict[str, Any], frame: Frame) -> bool:
         """`deliver`'s rules (realtime/seam.py), synchronously, writing the prepared frame."""
+        socket_rows.forget(self.ticket_id)  # first: a later handshake must not miss this
         if self.wire is None or (not self.private and _takes_down(message)):
             return False
         seq = message.get("seq")
@@ -184,6 +223,7 @@ class TicketConsumer(BaseConsumer):
         return True  # or DROP: already sent (replay overlap)
 
     async def deliver(self, message: dict[str, Any]) -> None:
+        socket_rows.forget(self.ticket_id)  # first: a later handshake must not miss this
         if not self.private and _takes_down(message):
             # A public copy gets `ticket.hidden`, then nothing more: the socket is closed.
             await self.send_text(message["text"])
@@ -201,11 +241,26 @@ class TicketConsumer(BaseConsumer):
             asyncio.get_running_loop().create_task(self._drain())
         # DROP: already sent (replay overlap)
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Channels' own, without its `aclose_old_connections()`, a thread hop per closed
+        socket (14 % of the event loop's samples in a join storm's profile): this consumer
+        reads the database only through `database_sync_to_async`, which closes old connections
+        around every call itself. No layer groups to leave (`self.groups` is empty: groups are
+        the fan-out's)."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
+        if self.ticket_id is not None:
+            group = publish.ticket_group(self.ticket_id)
+            socket_rows.drop_if_unwatched(self.ticket_id, get_fanout().members.get(group))
         if self.watched is not None:
             ticket_id, self.watched = self.watched, None
-            await sync_to_async(counters.unwatch)(ticket_id, self.presence_key)
+            if counters.in_process():  # a dict under a lock: no thread hop
+                counters.unwatch(ticket_id, self.presence_key)
+            else:
+                await sync_to_async(counters.unwatch)(ticket_id, self.presence_key)
 
 
 class FeedConsumer(BaseConsumer):
@@ -253,6 +308,16 @@ class FeedConsumer(BaseConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         if self._first_time(message):
             await self.send_text(message["text"])
+
+
+# Unique across processes (presence is counted in Redis by key): a random prefix per process
+# and a counter; uuid4 per socket (os.urandom) was 2 % of a join storm's samples.
+_PRESENCE_PREFIX = uuid.uuid4().hex[:16]
+_presence_keys = itertools.count()
+
+
+def _presence_key() -> str:
+    return f"{_PRESENCE_PREFIX}{next(_presence_keys):x}"
 
 
 _HIDDEN_PREFIX = '{"type":"' + events.TICKET_HIDDEN + '"'  # envelopes are dumped type first

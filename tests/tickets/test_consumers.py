@@ -141,3 +141,69 @@ async def test_signed_in_handshake_still_reads_its_session(
     message = json.loads((await comm.receive_output(5))["text"])
     assert message["type"] == "note.created", message
     await comm.disconnect()
+
+
+async def receive_json(comm: Any) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads((await comm.receive_output(5))["text"])
+    return message
+
+
+async def test_anonymous_handshakes_share_the_row_until_the_ticket_changes(
+    make_ticket: Any,
+) -> None:
+    """A join storm reads the ticket once (tickets/socket_rows.py); an event delivered to the
+    ticket's sockets makes the next handshake read it again, so no `hello` is older than an
+    event its socket did not get live."""
+    ticket = await database_sync_to_async(make_ticket)()
+    first, hello = await open_ticket_socket(ticket.pk)
+    assert hello["seq"] == 1
+    async with Queries() as queries:
+        second, hello = await open_ticket_socket(ticket.pk)
+    assert queries.sql == []  # the first socket's row, shared
+    assert hello["seq"] == 1
+    assert hello["data"]["watching"] == 2  # presence is counted per socket, not shared
+
+    await database_sync_to_async(services.comment_create)(
+        actor=actor_for(anon="neighbour"), ticket_id=ticket.pk, body="Still there."
+    )
+    for comm in (first, second):
+        assert (await receive_json(comm))["seq"] == 2  # live, to the sockets already there
+    async with Queries() as queries:
+        third, hello = await open_ticket_socket(ticket.pk)
+    assert len(queries.sql) == 1  # forgotten when the comment was delivered: read again
+    assert hello["seq"] == 2
+    for comm in (first, second, third):
+        await comm.disconnect()
+
+
+async def test_a_since_past_the_shared_row_reads_the_ticket_itself(make_ticket: Any) -> None:
+    """A page fresher than the shared row (an event committed, not yet delivered here):
+    `since` is checked against the ticket's own row, not clamped to the shared one (that
+    would replay events the page already shows)."""
+    from tickets import socket_rows
+
+    ticket = await database_sync_to_async(make_ticket)()
+    first, _ = await open_ticket_socket(ticket.pk)
+    entry = socket_rows._rows[ticket.pk]
+    socket_rows._rows[ticket.pk] = entry._replace(row=entry.row._replace(seq=0))  # stale
+    async with Queries() as queries:
+        comm, hello = await open_ticket_socket_since(ticket.pk, 1)
+    # Its own row, then the replay from the page's seq (not from the shared row's 0).
+    assert len(queries.sql) == 2, queries.sql
+    assert '"seq" > 1' in queries.sql[1]
+    assert hello["seq"] == 1
+    assert await comm.receive_nothing(0.2)  # nothing replayed: the page has seq 1
+    for each in (first, comm):
+        await each.disconnect()
+
+
+async def open_ticket_socket_since(ticket_id: int, since: int) -> Any:
+    from project.asgi import application
+
+    comm = WebsocketCommunicator(application, f"/ws/tickets/{ticket_id}/?since={since}")
+    comm.scope["headers"] = [(b"origin", b"http://testserver")]
+    connected, _ = await comm.connect(timeout=5)
+    assert connected
+    hello = await receive_json(comm)
+    assert hello["type"] == "hello", hello
+    return comm, hello
