@@ -143,6 +143,9 @@ def _screen(wire: Any, consumer: Screened, payload: bytes, is_binary: bool) -> b
         return False  # daphne drops it itself
     if consumer.closing or consumer.closed:
         return True  # a close is on its way: that is this frame's answer
+    queue = getattr(wire, "application_queue", None)
+    if queue is not None and not queue.empty():
+        return False  # frames are still waiting for the consumer: keep their order
     limit = consumer.frame_limit()
     size = len(payload)
     text = None if is_binary or size > limit else payload.decode("utf-8")
