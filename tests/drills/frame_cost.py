@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import websockets
@@ -26,7 +26,7 @@ PATH = "/ws/tickets/1/"
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -83,10 +83,9 @@ async def main() -> None:
             await asyncio.sleep(1.5)
     finally:
         daphne.stop()
-    result["load_average"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]  # noqa: SIM115
+    result["load_average"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
-    started = time.monotonic()
     asyncio.run(main())
