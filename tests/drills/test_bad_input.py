@@ -39,7 +39,7 @@ ATTEMPTS = 1  # more would be fairer to a shared machine, but each costs ~20 s o
 # frames answered on daphne's protocol, before any ASGI dispatch, with answers built once) the
 # main branch measured 2.4–4.5× on the shared 2-core machine that day (13 runs, load average
 # 1.3–8, median 3.1×) and 10–13× earlier on a busier one; after it, 0.65–5.4× (12 runs, load
-# 3.1–9, median ≈1.5×, 9 of them within 2×), and 5.0× and 7.6× in two runs of a first version
+# 3.1–9, median ≈1.6×, 9 of them within 2×), and 5.0× and 7.6× in two runs of a first version
 # at load ≈4.5 (docs/performance.md, "Bad-input drill"). A p99 over ~1,500 deliveries is set
 # by one or two slow comments, so one busy moment of the machine decides a run. What is left
 # is the attackers' ~500 reconnections (≈3.3 ms of daphne per handshake, ~150 bad frames'
