@@ -18,7 +18,7 @@ import pytest
 import websockets
 from autobahn.websocket.protocol import WebSocketProtocol
 
-from realtime import clientframes
+from realtime import clientframes, consumers, events
 from realtime.clientframes import (
     BAD_JSON,
     BINARY,
@@ -67,8 +67,6 @@ def test_oversized_is_judged_by_size_alone_and_closes() -> None:
 
 
 def test_answers_are_built_once_and_are_valid_envelopes() -> None:
-    from realtime import events
-
     text = error_text(42, BAD_JSON)
     assert error_text(42, BAD_JSON) is text
     assert error_frame(42, BAD_JSON) is error_frame(42, BAD_JSON)
@@ -270,8 +268,6 @@ async def test_real_daphne_answers_each_bad_frame_then_closes(daphne: Daphne) ->
 
 
 def test_module_constants_are_the_consumers() -> None:
-    from realtime import consumers
-
     assert consumers.CLOSE_POLICY == clientframes.CLOSE_POLICY == 4008
     assert consumers.CLOSE_TOO_BIG == clientframes.CLOSE_TOO_BIG == 4009
     assert consumers.MAX_CLIENT_ERRORS == clientframes.MAX_CLIENT_ERRORS
