@@ -2,8 +2,8 @@
 screen on daphne's protocol, answers built once, and the screen itself: every bad frame gets
 its `error` answer on the wire (or a close), pings and frames queued for the consumer keep the
 ASGI path and their order, and the socket is closed after MAX_CLIENT_ERRORS or an oversized
-frame. A real daphne shows the same from the outside (tests/realtime/test_client_frames.py's
-last test; the load side is tests/drills/test_bad_input.py)."""
+frame. The last test shows the same from the outside, on a real daphne (the load side is
+tests/drills/test_bad_input.py)."""
 
 from __future__ import annotations
 
