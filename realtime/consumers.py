@@ -28,7 +28,11 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import events, jsondepth, publish
+from realtime import clientframes, events, publish
+from realtime.clientframes import CLOSE_POLICY as CLOSE_POLICY  # re-exported (tests, apps)
+from realtime.clientframes import CLOSE_TOO_BIG as CLOSE_TOO_BIG
+from realtime.clientframes import MAX_CLIENT_ERRORS as MAX_CLIENT_ERRORS
+from realtime.clientframes import Verdict
 from realtime.fastpath import Frame, Wire, send_frame, wire_for
 from realtime.layers import get_fanout
 
@@ -40,11 +44,8 @@ CLOSE_NOT_FOUND = 4404
 # The standard 1008/1009/1011 mirrored into the application range: autobahn (under daphne)
 # refuses to send any code but 1000 and 3000-4999 from the application, and raised inside
 # close(), turning a rejected frame into a crashed consumer (found by tests/drills/).
-CLOSE_TOO_BIG = 4009
-CLOSE_POLICY = 4008
+# CLOSE_TOO_BIG (4009), CLOSE_POLICY (4008) and MAX_CLIENT_ERRORS: realtime.clientframes.
 CLOSE_INTERNAL = 4011
-
-MAX_CLIENT_ERRORS = 20  # a client that keeps sending garbage is closed
 # Put in the scope by the socket stack (security.sessions): the session's account as it is
 # now (anonymous once logged out, expired, or missing a required second factor).
 SESSION_USER = "fixline.session_user"
@@ -155,6 +156,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         await handler(message)
 
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        await super().websocket_connect(message)
+        # Connected (hello and replay sent): from now on bad frames are answered on daphne's
+        # protocol itself, before any ASGI dispatch (realtime/clientframes.py).
+        if self.wire is not None and not (self.closing or self.closed):
+            clientframes.screen_on_wire(self.wire, self)
+
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         # Frames that were already queued when we decided to close are not worth a look: a
         # client flooding garbage costs at most MAX_CLIENT_ERRORS parses (tests/drills/).
@@ -179,47 +187,36 @@ class BaseConsumer(AsyncWebsocketConsumer):
         data: events.ErrorData = {"code": code, "message": message}
         await self.send_message(events.ERROR, data)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    def frame_limit(self) -> int:
         options: Mapping[str, Any] = settings.FIXLINE  # django-stubs: dict[str, object]
-        limit: int = options["WS_MAX_FRAME_BYTES"]
+        return int(options["WS_MAX_FRAME_BYTES"])
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # Under daphne, bad frames are answered before they get here once connected
+        # (`clientframes.screen_on_wire`) and only pings arrive; the same rule, here, serves
+        # frames sent during `connect` and every other server (the test communicator).
+        binary = bytes_data is not None
         size = len(bytes_data) if bytes_data is not None else len((text_data or "").encode())
-        if size > limit:
-            await self.error("frame_too_large", f"Frames are limited to {limit} bytes.")
-            await self.close(CLOSE_TOO_BIG)
-            return
-        if bytes_data is not None:
-            await self._client_error("binary_unsupported", "Send JSON text frames.")
-            return
-        text = text_data or ""
-        if jsondepth.too_deep(text):
-            # Checked before parsing: the parser recurses per level (8,000 levels fit in one
-            # frame and crashed the consumer with RecursionError).
-            await self._client_error(
-                "too_deep", f"Frames may nest at most {jsondepth.MAX_DEPTH} levels."
-            )
-            return
-        try:
-            frame = json.loads(text)
-        except ValueError:
-            await self._client_error("bad_json", "Frames must be one JSON object.")
-            return
-        if not isinstance(frame, dict):
-            await self._client_error("bad_json", "Frames must be one JSON object.")
-            return
-        if frame.get("type") == "ping":
+        verdict = clientframes.judge(text_data, binary, size, self.frame_limit())
+        if verdict is None:
             pong: events.PongData = {}
             await self.send_message(events.PONG, pong)
             return
-        await self._client_error("unknown_type", 'The only client frame is {"type": "ping"}.')
+        await self.refuse_frame(verdict)
 
-    async def _client_error(self, code: str, message: str) -> None:
+    async def refuse_frame(self, verdict: Verdict) -> None:
+        await self.send_text(clientframes.error_text(self.ticket_id, verdict))
+        if verdict.close is not None:
+            await self.close(verdict.close)
+            return
         self.client_errors += 1
-        await self.error(code, message)
         if self.client_errors >= MAX_CLIENT_ERRORS:
             await self.close(CLOSE_POLICY)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if self.wire is not None:
+            clientframes.unscreen(self.wire)
         if self.recheck_task is not None:
             self.recheck_task.cancel()
         await self.leave_all()
