@@ -116,6 +116,8 @@ class OriginAllowList:
 # --- Sockets per address ---------------------------------------------------------------------
 REDIS_TTL = 90  # seconds: a crashed process's sockets stop counting after this
 REDIS_REFRESH = 30
+REDIS_POOL = 50  # connections per process for the counts
+REDIS_POOL_WAIT = 5  # seconds a handshake waits for one before counting is skipped
 
 
 class _LocalCount:
@@ -145,7 +147,13 @@ class _RedisCount:
     def __init__(self, url: str) -> None:
         import redis.asyncio  # only with REDIS_URL set
 
-        self.redis = redis.asyncio.Redis.from_url(url)
+        # A blocking pool: in a reconnect storm thousands of handshakes count at once, and
+        # redis-py's default pool raises past its size instead of waiting for a connection
+        # (the reconnect-storm bench logged 2,200 tracebacks from it).
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_POOL, timeout=REDIS_POOL_WAIT
+        )
+        self.redis = redis.asyncio.Redis(connection_pool=pool)
         self.mine: dict[str, str] = {}  # member -> key
         self.refresher: asyncio.Task[None] | None = None
 
