@@ -50,6 +50,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 bench: $(STAMP) system-deps
+	$(PY) -m tests.support.system_deps --bench
 	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
 
 # The production shape on loopback: nginx → 2 daphne → PostgreSQL + Redis, and the task

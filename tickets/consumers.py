@@ -171,12 +171,24 @@ class TicketConsumer(BaseConsumer):
         return row.seq, counters.live(row.id, row.stored), staff, private, row.event_slug
 
     async def _replay(self) -> None:
-        """Send every logged event after `self.last`, page by page."""
+        """Send every logged event after `self.last`, page by page; a page is shared with the
+        ticket's other sockets replaying from the same seq (a reconnect storm: the sockets of
+        a dead process come back together, `tickets.socket_rows.shared_replay`)."""
         page = selectors.EVENTS_PAGE_MAX
+        group = publish.ticket_group(self.ticket_id)
         while not self.closed:
-            rows = await database_sync_to_async(selectors.public_events_since)(
-                self.ticket_id, self.last, limit=page
-            )
+            since = self.last
+
+            async def read(since: int = since) -> list[dict[str, Any]]:
+                return await database_sync_to_async(selectors.public_events_since)(
+                    self.ticket_id, since, limit=page
+                )
+
+            subscription = get_fanout().members.get(group)
+            if subscription is None:  # not in the group: nothing to share
+                rows = await read()
+            else:
+                rows = await socket_rows.shared_replay(self.ticket_id, since, subscription, read)
             for message in rows:
                 await self.send_text(dumps(message))
                 self.last = message["seq"]

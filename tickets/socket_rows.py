@@ -92,6 +92,22 @@ _rows: dict[int, _Entry] = {}
 _reading: dict[int, asyncio.Task[SocketRow | None]] = {}
 
 
+# The replays a reconnect storm asks for: thousands of sockets coming back after a process
+# died ask the log for the same `seq > since` (most had seen the same last event). Shared by
+# the same rules as the row: the log's events after `since` as the public may read them, read
+# while this process was subscribed to the ticket, and dropped by `forget` on every message to
+# the ticket (a new event, a hide, a takedown or a restore all publish one), so a shared replay
+# never lacks an event or a hide that reached this process.
+class _Replay(NamedTuple):
+    subscription: object
+    messages: tuple[dict[str, Any], ...]
+    read_at: float
+
+
+_replays: dict[int, dict[int, _Replay]] = {}  # ticket id -> since -> the replay read
+_replaying: dict[int, dict[int, asyncio.Task[list[dict[str, Any]]]]] = {}
+
+
 def forget(ticket_id: int) -> None:
     """Something was published to the ticket (called by its sockets on every message, before
     anything else): the next handshake reads the database."""
@@ -99,11 +115,50 @@ def forget(ticket_id: int) -> None:
         del _rows[ticket_id]
     if ticket_id in _reading:
         del _reading[ticket_id]
+    if ticket_id in _replays:
+        del _replays[ticket_id]
+    if ticket_id in _replaying:
+        del _replaying[ticket_id]
 
 
 def reset_for_tests() -> None:
     _rows.clear()
     _reading.clear()
+    _replays.clear()
+    _replaying.clear()
+
+
+async def shared_replay(
+    ticket_id: int, since: int, subscription: object, read_replay: Any
+) -> list[dict[str, Any]]:
+    """The public log after `since` for a socket that has joined the ticket's group: a replay
+    shared under the rules above, one in flight, or a new read by `read_replay()`."""
+    entries = _replays.get(ticket_id)
+    entry = entries.get(since) if entries else None
+    if entry is not None:
+        if entry.subscription is subscription and time.monotonic() - entry.read_at <= MAX_AGE:
+            return list(entry.messages)
+        del _replays[ticket_id][since]
+    tasks = _replaying.setdefault(ticket_id, {})
+    task = tasks.get(since)
+    if task is None:
+        task = asyncio.get_running_loop().create_task(read_replay())
+        tasks[since] = task
+        task.add_done_callback(functools.partial(_replay_done, ticket_id, since, subscription))
+    return list(await asyncio.shield(task))
+
+
+def _replay_done(
+    ticket_id: int, since: int, subscription: object, task: asyncio.Task[list[dict[str, Any]]]
+) -> None:
+    tasks = _replaying.get(ticket_id)
+    if tasks is None or tasks.get(since) is not task:
+        return  # forgotten while reading: used by those who were waiting, never shared
+    del tasks[since]
+    if task.cancelled() or task.exception() is not None:
+        return
+    entry = _Replay(subscription, tuple(task.result()), time.monotonic())
+    _replays.setdefault(ticket_id, {})[since] = entry
 
 
 def cached(ticket_id: int, subscription: object) -> SocketRow | None:
@@ -148,3 +203,4 @@ def drop_if_unwatched(ticket_id: int, subscription: object | None) -> None:
     """Memory only: the last socket of the ticket left (the entry is unusable anyway)."""
     if subscription is None:
         _rows.pop(ticket_id, None)
+        _replays.pop(ticket_id, None)

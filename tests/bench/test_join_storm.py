@@ -136,7 +136,7 @@ def test_join_storm() -> None:
     lines = [
         f"Join storm: {SOCKETS:,} sockets opened on one ticket, evenly over "
         f"{WINDOW_MS / 1000:g} s, by one Node.js `ws` process; {RUNS} run(s), min / median / max; "
-        f"2 cores shared with other helpers' work, load average {load:.1f} at the end.",
+        f"2 cores, load average {load:.1f} at the end.",
         "",
         "| server | refused / failed | all joined, s | ÷ ceiling (target ≤ 2) | "
         "handshake → hello p50 / p99 ms |",

@@ -18,10 +18,17 @@ NEEDS = {
     # xgettext/msgfmt: tests/test_i18n.py runs makemessages.
     "gettext": lambda: shutil.which("xgettext") is not None,
 }
+# `make bench` (tests/bench/) also needs wrk (the page benches) and Debian's Nchan module (the
+# C peer of the fan-out bench).
+BENCH_NEEDS = {
+    "wrk": lambda: shutil.which("wrk") is not None,
+    "libnginx-mod-nchan": lambda: bool(glob.glob("/usr/lib/nginx/modules/ngx_nchan_module.so")),
+}
 
 
 def main() -> int:
-    missing = [pkg for pkg, present in NEEDS.items() if not present()]
+    needs = {**NEEDS, **(BENCH_NEEDS if "--bench" in sys.argv[1:] else {})}
+    missing = [pkg for pkg, present in needs.items() if not present()]
     if not missing:
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -38,7 +45,7 @@ def main() -> int:
         check=True,
         env=env,
     )
-    still = [pkg for pkg, present in NEEDS.items() if not present()]
+    still = [pkg for pkg, present in needs.items() if not present()]
     if still:
         print(f"Still missing after apt-get: {' '.join(still)}", file=sys.stderr)
         return 1

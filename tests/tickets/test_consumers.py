@@ -188,9 +188,11 @@ async def test_a_since_past_the_shared_row_reads_the_ticket_itself(make_ticket: 
     socket_rows._rows[ticket.pk] = entry._replace(row=entry.row._replace(seq=0))  # stale
     async with Queries() as queries:
         comm, hello = await open_ticket_socket_since(ticket.pk, 1)
-    # Its own row, then the replay from the page's seq (not from the shared row's 0).
-    assert len(queries.sql) == 2, queries.sql
-    assert '"seq" > 1' in queries.sql[1]
+    # Its own row (the replay from the page's seq is read by a task shared with other
+    # sockets replaying from there, `socket_rows.shared_replay`, and may run on another
+    # thread: what it sends is what matters, below).
+    assert len(queries.sql) >= 1 and '"tickets_ticket"' in queries.sql[0], queries.sql
+    assert all('"seq" > 0' not in sql for sql in queries.sql), queries.sql
     assert hello["seq"] == 1
     assert await comm.receive_nothing(0.2)  # nothing replayed: the page has seq 1
     for each in (first, comm):

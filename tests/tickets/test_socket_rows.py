@@ -79,3 +79,36 @@ async def test_a_shared_row_is_read_again_after_max_age(monkeypatch: object) -> 
     socket_rows._rows[7] = entry._replace(read_at=entry.read_at - socket_rows.MAX_AGE - 1)
     assert (await socket_rows.shared(7, subscription, read)).seq == 2
     socket_rows.reset_for_tests()
+
+
+async def test_a_reconnect_storm_shares_one_replay_until_the_ticket_changes() -> None:
+    """Sockets coming back from the same seq share one read of the log; a message to the
+    ticket (a new event, a hide) drops it, and another subscription never uses it."""
+    socket_rows.reset_for_tests()
+    subscription = object()
+    log = [{"type": "comment.created", "seq": 5}]
+    reads: list[int] = []
+
+    async def read() -> list[dict[str, object]]:
+        reads.append(1)
+        await asyncio.sleep(0.01)
+        return [dict(m) for m in log]
+
+    storm = await asyncio.gather(
+        *(socket_rows.shared_replay(7, 4, subscription, read) for _ in range(50))
+    )
+    assert all(r == [{"type": "comment.created", "seq": 5}] for r in storm)
+    assert len(reads) == 1
+    assert await socket_rows.shared_replay(7, 4, subscription, read) == storm[0]
+    assert len(reads) == 1  # shared after the read too
+    # The comment is hidden: its hide is published to the ticket, every socket forgets.
+    log[0] = {"type": "comment.hidden", "seq": 5}
+    socket_rows.forget(7)
+    assert (await socket_rows.shared_replay(7, 4, subscription, read))[0]["type"] == (
+        "comment.hidden"
+    )
+    assert len(reads) == 2
+    # Read under another subscription (the process left the group and joined again): unused.
+    await socket_rows.shared_replay(7, 4, object(), read)
+    assert len(reads) == 3
+    socket_rows.reset_for_tests()
