@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.bench import harness as h
-from tests.realtime.processes import ROOT
+from tests.realtime.processes import ROOT, shell
 
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 STATIC = "/static/js/ticket-live.js"
@@ -51,15 +51,7 @@ print(ticket.pk)
 
 
 def storm_ticket(env: dict[str, str]) -> int:
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", STORM.replace("{followers}", str(FOLLOWERS))],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return int(out.strip().splitlines()[-1])
+    return int(shell(env, STORM.replace("{followers}", str(FOLLOWERS))))
 
 
 class Neighbours:

@@ -157,6 +157,10 @@ def test_a_comment_whose_answer_was_lost_is_sent_again_with_the_same_key_and_sho
     body = f"Sent on one bar ({uuid.uuid4().hex[:8]})"
     page.fill("#comment-body", body)
     page.locator("[data-testid=comment-form] [type=submit]").click()
+    # The outbox is hidden before the first POST leaves too: wait for the retry itself.
+    deadline = time.monotonic() + 20
+    while len(keys) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # Playwright runs the route handler meanwhile
     expect(page.get_by_test_id("outbox")).to_be_hidden(timeout=20000)
     assert len(keys) >= 2 and keys[0] and len(set(keys)) == 1, keys
     expect(page.get_by_test_id("comment-list").get_by_text(body)).to_have_count(1)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 import websockets
 
-from tests.realtime.processes import ROOT, Daphne, demo_env, http, token
+from tests.realtime.processes import Daphne, demo_env, http, shell, token
 
 pytestmark = [pytest.mark.processes, pytest.mark.timeout(300)]
 
@@ -39,18 +37,6 @@ def server() -> Any:
         daphne.stop()
 
 
-def session_cookie(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SESSION],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return out.strip().splitlines()[-1]
-
-
 async def test_the_bell_rings_live_from_the_embedded_worker(server: Daphne) -> None:
     status, listed = http("GET", f"{server.url}/api/v1/tickets/?status=open")
     assert status == 200
@@ -58,7 +44,7 @@ async def test_the_bell_rings_live_from_the_embedded_worker(server: Daphne) -> N
     citizen = {"Authorization": f"Token {token(server.url, 'citizen', 'demo-citizen')}"}
     status, answer = http("POST", f"{server.url}/api/v1/tickets/{ticket}/follow/", {}, citizen)
     assert status in (200, 201), answer
-    cookie = session_cookie(server.env)  # type: ignore[attr-defined]
+    cookie = shell(server.env, SESSION)  # type: ignore[attr-defined]
     async with websockets.connect(
         f"{server.ws}/ws/notifications/",
         origin=server.url,  # type: ignore[arg-type]

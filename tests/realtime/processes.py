@@ -39,6 +39,19 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
 
 
+def shell(env: dict[str, str], code: str) -> str:
+    """The last line `manage.py shell -c <code>` prints (a value a test needs from the site)."""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
 class Daphne:
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
