@@ -40,20 +40,67 @@ def browser() -> Any:
     yield from chromium()
 
 
-def test_first_screen_on_a_phone_is_the_map_and_open_tickets(server: Daphne, browser: Any) -> None:
+# Where the layout or the language changes what a neighbour sees: both sizes, both languages.
+SIZES_AND_LANGUAGES = pytest.mark.parametrize(
+    ("lang", "viewport"),
+    [("en", PHONE), ("fr", PHONE), ("en", DESKTOP), ("fr", DESKTOP)],
+    ids=["phone-en", "phone-fr", "desktop-en", "desktop-fr"],
+)
+TEXTS = {
+    "en": {
+        "any_status": "Any status",
+        "updated": r"Updated (just now|\d+\s\w+ ago|.+ ago)",
+        "nearest": "Nearest first.",
+        "emergency": "Emergency in progress:",
+        "distance": r"(\d+) m away|(\d+\.\d) km away",
+    },
+    "fr": {
+        "any_status": "Tous les statuts",
+        "updated": r"Mis à jour (à l’instant|il y a .+)",
+        "nearest": "Les plus proches d’abord.",
+        "emergency": "Situation d’urgence en cours",
+        "distance": r"à (\d+) m|à (\d+,\d) km",
+    },
+}
+
+
+def person(browser: Any, lang: str, viewport: dict[str, int], **extra: Any) -> Any:
+    """A phone is touched (and says so), a desktop is clicked."""
+    phone = viewport is PHONE
+    return browser.new_context(
+        locale="fr-FR" if lang == "fr" else "en-US",
+        viewport=viewport,
+        has_touch=phone,
+        is_mobile=phone,
+        **extra,
+    )
+
+
+def press(locator: Any, viewport: dict[str, int]) -> None:
+    if viewport is PHONE:
+        locator.tap()
+    else:
+        locator.click()
+
+
+@SIZES_AND_LANGUAGES
+def test_first_screen_is_the_map_and_open_tickets(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(locale="en-US", viewport=PHONE, has_touch=True)
+    context = person(browser, lang, viewport)
     page = context.new_page()
     problems = watch_csp(page)
     page.goto(f"{server.url}/")
+    assert page.locator("html").get_attribute("lang") == lang
     leaflet = page.locator("[data-testid=map] .leaflet-container")
     expect(leaflet).to_be_visible()
     rows = page.locator("[data-testid=ticket-row]")
     expect(rows.first).to_be_visible()
     # On the first screen, without scrolling: the map and the first open ticket.
-    assert leaflet.bounding_box()["y"] < PHONE["height"]
-    assert rows.first.bounding_box()["y"] < PHONE["height"], rows.first.bounding_box()
+    assert leaflet.bounding_box()["y"] < viewport["height"]
+    assert rows.first.bounding_box()["y"] < viewport["height"], rows.first.bounding_box()
     statuses = rows.evaluate_all("rs => rs.map(r => r.dataset.status)")
     assert statuses and "closed" not in statuses, statuses
     # No filter field until "Filters" is opened, with the keyboard.
@@ -63,61 +110,79 @@ def test_first_screen_on_a_phone_is_the_map_and_open_tickets(server: Daphne, bro
     page.keyboard.press("Enter")
     expect(status).to_be_visible()
     options = status.locator("option").all_inner_texts()
-    assert options[0] == "Any status" and not any("---" in o for o in options), options
+    assert options[0] == TEXTS[lang]["any_status"], options
+    assert not any("---" in o for o in options), options
     expect(page.locator("input[name=updated_since]")).to_have_attribute("type", "datetime-local")
     # A filter shows the closed ones.
-    page.locator("input[name=closed]").check()
-    page.locator("[data-testid=filter-form] button[type=submit]").click()
+    press(page.locator("input[name=closed]"), viewport)
+    expect(page.locator("input[name=closed]")).to_be_checked()
+    press(page.locator("[data-testid=filter-form] button[type=submit]"), viewport)
     page.wait_for_url(re.compile(r"closed=1"))
     assert "closed" in rows.evaluate_all("rs => rs.map(r => r.dataset.status)")
     # Relative times that read well.
     times = page.locator("[data-testid=ticket-updated]").all_inner_texts()
-    assert all(re.fullmatch(r"Updated (just now|\d+\s\w+ ago|.+ ago)", t) for t in times), times
-    assert not any(re.search(r"\b0\sminutes\b", t) for t in times), times
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    assert all(re.fullmatch(TEXTS[lang]["updated"], t) for t in times), times
+    assert not any(re.search(r"\b0\s(minutes|minute)\b", t) for t in times), times
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
     assert problems == []
     context.close()
 
 
+@SIZES_AND_LANGUAGES
 def test_near_me_asks_for_the_location_and_sorts_nearest_first(
-    server: Daphne, browser: Any
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
 ) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(
-        locale="en-US", viewport=PHONE, geolocation=MARKET, permissions=["geolocation"]
-    )
+    context = person(browser, lang, viewport, geolocation=MARKET, permissions=["geolocation"])
     page = context.new_page()
     page.goto(f"{server.url}/")
-    page.locator("[data-testid=near-me]").click()
+    press(page.locator("[data-testid=near-me]"), viewport)
     page.wait_for_url(re.compile(r"near="))
     near = parse_qs(urlparse(page.url).query)["near"][0]
     assert [round(float(v), 3) for v in near.split(",")] == [45.512, -73.56]
     first = page.locator("[data-testid=ticket-row]").first
     # The nearest open ticket to the market ("Pothole near the market" itself is closed).
     assert first.locator(".ticket-title").inner_text() == "Snowbank blocks the bus stop"
-    distances = [
-        float(d.split()[0]) * (1000 if " km " in d else 1)
-        for d in page.locator("[data-testid=ticket-distance]").all_inner_texts()
-    ]
+    expect(first).to_be_in_viewport()
+    distances = []
+    for text in page.locator("[data-testid=ticket-distance]").all_inner_texts():
+        found = re.fullmatch(TEXTS[lang]["distance"], text)
+        assert found, text
+        metres, km = found.groups()
+        distances.append(float(metres) if metres else float(km.replace(",", ".")) * 1000)
     assert len(distances) > 3 and distances == sorted(distances), distances
+    expect(page.get_by_test_id("home-order")).to_contain_text(TEXTS[lang]["nearest"])
     expect(page.locator("[data-testid=near-me]")).to_have_attribute("aria-pressed", "true")
     context.close()
 
 
-def test_storm_banner_on_every_page_links_to_the_event(server: Daphne, browser: Any) -> None:
+@SIZES_AND_LANGUAGES
+def test_storm_banner_on_every_page_links_to_the_event(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    context = person(browser, lang, viewport)
     page = context.new_page()
     for path in ("/", "/tickets/new/", "/alerts/"):
         page.goto(f"{server.url}{path}")
         banner = page.locator("[data-testid=event-banner]")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("Snowstorm Ada")
-        expect(banner).to_contain_text("Situation d’urgence en cours")
-        assert banner.bounding_box()["y"] < 300  # at the top, not below the fold
-    page.locator("[data-testid=event-banner-link]").first.click()
+        expect(banner).to_contain_text(TEXTS[lang]["emergency"])
+        box = banner.bounding_box()
+        assert box["y"] < 300  # at the top, not below the fold
+        more = banner.locator(".storm-banner-more").first
+        if viewport is PHONE:
+            # Short on a phone: the storm's name, the words for screen readers only.
+            assert box["height"] < viewport["height"] * 0.15, box
+            assert more.bounding_box()["width"] <= 1
+        else:
+            expect(more).to_be_visible()
+    link = page.locator("[data-testid=event-banner-link][href='/events/snowstorm-ada/']")
+    assert link.bounding_box()["height"] >= 20  # big enough for a thumb
+    press(link, viewport)
     page.wait_for_url(re.compile(r"/events/snowstorm-ada/$"))
     expect(page.locator("h1")).to_contain_text("Snowstorm Ada")
     expect(page.locator("[data-testid=event-nav-link]").first).to_have_attribute(
