@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser.test_ux import axe_problems, login, watch_csp
-from tests.realtime.processes import Daphne, chromium, demo_env, demo_server, http, token
+from tests.realtime.processes import Daphne, chromium, demo_env, demo_server, http, shell, token
 
 # The site is migrated and seeded once per module: slow on a loaded 2-core machine.
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.timeout(400)]
@@ -23,9 +23,15 @@ MARKET = {"latitude": 45.5121, "longitude": -73.5601}  # next to "Pothole near t
 STORM = {"name": "Snowstorm Ada", "slug": "snowstorm-ada", "starts_at": "2020-01-01T00:00:00Z"}
 
 
+SITE: dict[str, dict[str, str]] = {}  # the running site's environment, for manage.py shell
+
+
 @pytest.fixture(scope="module")
 def server() -> Any:
-    for daphne in demo_server(demo_env(prefix="fixline-home-")):
+    # make run's shape: the worker inside daphne writes the bell and pushes it live.
+    env = demo_env(prefix="fixline-home-", FIXLINE_EMBEDDED_WORKER="1")
+    for daphne in demo_server(env):
+        SITE[daphne.url] = env
         # An agent declares a storm on the running site: every page shows it at once.
         agent = token(daphne.url, "agent", "demo-agent")
         status, answer = http(
@@ -270,3 +276,96 @@ def test_accessibility_of_home_notifications_and_alerts(server: Daphne, browser:
             assert width <= viewport["width"] + 1, (label, path, width)
         context.close()
     assert failures == {}, failures
+
+
+NOTIFY_TEXTS = {
+    "en": {
+        "commented": "commented on #",
+        "just_now": "just now",
+        "ago": r"\d+\s(minute|minutes) ago",
+        "mark": "Mark all as read",
+    },
+    "fr": {
+        "commented": "a commenté",
+        "just_now": "à l’instant",
+        "ago": r"il y a \d+\s(minute|minutes)",
+        "mark": "Tout marquer comme lu",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "viewport"), [("en", DESKTOP), ("fr", PHONE)], ids=["desktop-en", "phone-fr"]
+)
+def test_a_follower_sees_the_answer_arrive_on_the_notifications_page(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
+    """A signed-in neighbour follows a ticket, keeps the notifications page open; an agent
+    answers: it is added at the top, live, "just now" in the page's language; later it says how
+    long ago; "Mark all as read" clears the unread marks and the bell."""
+    from playwright.sync_api import expect
+
+    agent = {"Authorization": f"Token {token(server.url, 'agent', 'demo-agent')}"}
+    title = f"Dark crossing {lang} {viewport['width']}"
+    status, ticket = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/",
+        {"title": title, "service_code": "streetlight", "lat": 45.54, "long": -73.6},
+        agent,
+    )
+    assert status == 201, ticket
+    # axe is injected as a script tag: the strict CSP (rightly) refuses it otherwise.
+    context = person(browser, lang, viewport, bypass_csp=True)
+    login(context, server, "citizen")
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/{ticket['id']}/")
+    press(page.get_by_test_id("follow-button"), viewport)
+    expect(page.get_by_test_id("unfollow-button")).to_be_visible()
+
+    page.goto(f"{server.url}/notifications/")
+    bell = page.get_by_test_id("notification-bell")
+    expect(bell).to_have_attribute("data-live", "live", timeout=5000)
+    count = page.get_by_test_id("notification-count")
+    unread_before = int(count.get_attribute("data-count") or "0")
+    status, _ = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket['id']}/comments/",
+        {"body": "A crew is on the way."},
+        agent,
+    )
+    assert status == 201
+    texts = NOTIFY_TEXTS[lang]
+    newest = page.get_by_test_id("notification").filter(has_text=title)
+    expect(newest).to_be_visible(timeout=10_000)
+    expect(newest).to_contain_text(texts["commented"])  # in the page's language
+    expect(newest).to_have_class(re.compile(r"\bunread\b"))
+    expect(newest.get_by_test_id("notification-time")).to_have_text(texts["just_now"])
+    expect(count).to_have_attribute("data-count", str(unread_before + 1))
+    expect(page.get_by_test_id("notifications-mark-read")).to_be_visible()
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # Newest first, whatever order the pushes came in.
+    stamps = page.locator("[data-testid=notification] time").evaluate_all(
+        "ts => ts.map(t => Date.parse(t.getAttribute('datetime')))"
+    )
+    assert stamps == sorted(stamps, reverse=True), stamps
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
+    assert axe_problems(page) == []
+
+    # Three minutes later (the site's clock is moved back, not the test's wait).
+    shell(
+        SITE[server.url],
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from notifications.models import Notification; "
+        f"Notification.objects.filter(ticket_id={ticket['id']}).update("
+        "created_at=timezone.now() - timedelta(minutes=3)); print('ok')",
+    )
+    page.reload()
+    newest = page.get_by_test_id("notification").filter(has_text=title)
+    assert re.fullmatch(texts["ago"], newest.get_by_test_id("notification-time").inner_text())
+
+    press(page.get_by_role("button", name=texts["mark"]), viewport)
+    page.wait_for_load_state()
+    expect(page.locator("[data-testid=notification].unread")).to_have_count(0)
+    expect(count).to_be_hidden()
+    expect(page.get_by_test_id("notifications-mark-read")).to_be_hidden()
+    context.close()
