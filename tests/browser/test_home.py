@@ -220,16 +220,21 @@ def test_french_dates_relative_times_and_type_names(server: Daphne, browser: Any
     context.close()
 
 
-def test_alerts_map_fills_the_area(server: Daphne, browser: Any) -> None:
+@pytest.mark.parametrize(
+    ("lang", "viewport"), [("en", PHONE), ("fr", DESKTOP)], ids=["phone-en", "desktop-fr"]
+)
+def test_alerts_map_fills_the_area(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(locale="en-US", viewport=PHONE)
+    context = person(browser, lang, viewport)
     page = context.new_page()
     problems = watch_csp(page)
     # The ticket page's "Alert me about this street" opens the map centred there.
     page.goto(f"{server.url}/")
-    page.locator("[data-testid=ticket-row] .ticket-title").first.click()
-    page.locator("[data-testid=alert-street-link]").click()
+    press(page.locator("[data-testid=ticket-row] .ticket-title").first, viewport)
+    press(page.locator("[data-testid=alert-street-link]"), viewport)
     page.wait_for_url(re.compile(r"/alerts/\?lat="))
     query = parse_qs(urlparse(page.url).query)
     lat, long = float(query["lat"][0]), float(query["long"][0])
@@ -250,8 +255,10 @@ def test_alerts_map_fills_the_area(server: Daphne, browser: Any) -> None:
     moved = list(map(float, bbox.input_value().split(",")))
     assert moved[0] > min_long and moved[1] > min_lat, (moved, min_long, min_lat)
     page.fill("input[name=email]", "street@example.net")
-    page.locator("[data-testid=alert-form] button[type=submit]").click()
-    expect(page.locator("h1")).to_have_text("Check your inbox")
+    press(page.locator("[data-testid=alert-form] button[type=submit]"), viewport)
+    expect(page.locator("h1")).to_have_text(
+        "Consultez votre boîte de réception" if lang == "fr" else "Check your inbox"
+    )
     assert problems == []
     context.close()
 
