@@ -25,7 +25,7 @@ SCREENSHOTS = (
     if os.environ.get("FIXLINE_UPDATE_SCREENSHOTS") == "1"
     else Path(tempfile.mkdtemp(prefix="fixline-screenshots-"))
 )
-PHONE = {"width": 375, "height": 812}
+PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -165,9 +165,21 @@ def test_live_map_and_dashboard(server: Daphne, browser: Any) -> None:
     assert problems == []
 
 
+def storm_ticket(server: Daphne) -> int:
+    """The demo storm's busiest ticket (seed_storm: an agent's answer, a held comment, an
+    offer of help, the storm's announcement)."""
+    status, answer = http("GET", f"{server.url}/api/v1/tickets/?q=Maple+Ave+not+ploughed")
+    assert status == 200, answer
+    rows = answer["results"] if isinstance(answer, dict) else answer
+    found = [row for row in rows if row["event"] == "snowstorm"]
+    assert found, rows
+    return int(found[0]["id"])
+
+
 def test_accessibility_and_screenshots(server: Daphne, browser: Any) -> None:
-    status, answer = http("GET", f"{server.url}/api/v1/tickets/?status=open")
-    ticket_id = (answer["results"] if isinstance(answer, dict) else answer)[0]["id"]
+    from playwright.sync_api import expect
+
+    ticket_id = storm_ticket(server)
     pages = {
         "home": "/",
         "ticket": f"/tickets/{ticket_id}/",
@@ -189,6 +201,10 @@ def test_accessibility_and_screenshots(server: Daphne, browser: Any) -> None:
             page.wait_for_load_state("load")
             if name in ("home", "report", "ticket"):
                 page.locator("[data-testid=map] .leaflet-container").first.wait_for()
+            if name in ("ticket", "event"):  # pictured once its socket is live
+                expect(page.get_by_test_id("live-state").first).to_have_attribute(
+                    "data-state", "live", timeout=10_000
+                )
             if label == "desktop":  # axe once per page; the layout check is the screenshot
                 found = axe_problems(page)
                 if found:
@@ -208,3 +224,28 @@ def test_accessibility_and_screenshots(server: Daphne, browser: Any) -> None:
         assert focused[0] == "skip-link" and focused[1] != "none", focused
         context.close()
     assert failures == {}, failures
+
+
+def test_french_phone_screenshots_of_the_storm_report(server: Daphne, browser: Any) -> None:
+    """The README's French pictures: the report form as the storm's event page opens it, and
+    the storm's ticket page, live, on a 390×844 phone; axe on both, nothing wider than it."""
+    from playwright.sync_api import expect
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/?event=snowstorm")
+    expect(page.locator("h1")).to_have_text("Signaler un problème")
+    page.locator("[data-testid=map] .leaflet-container").wait_for()
+    assert axe_problems(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(SCREENSHOTS / "report-phone-fr.png"), full_page=False)
+    page.goto(f"{server.url}/tickets/{storm_ticket(server)}/")
+    expect(page.get_by_test_id("live-state")).to_have_attribute(
+        "data-state", "live", timeout=10_000
+    )
+    expect(page.get_by_test_id("event-link")).to_have_text("Snowstorm")
+    assert axe_problems(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(SCREENSHOTS / "ticket-phone-fr.png"), full_page=False)
+    context.close()
