@@ -348,6 +348,8 @@ def test_in_the_storm_event_link_rules_held_post_and_countdown(
     if viewport is PHONE:
         submit.scroll_into_view_if_needed()
         assert axe_problems(page) == []
+        expect(submit).to_be_disabled()  # checked while the countdown was on screen
+        expect(submit).to_be_in_viewport()
 
     # Another tab knows nothing of the wait: the server's 429 shows the countdown too.
     other = open_page(context, server, ticket_id)
