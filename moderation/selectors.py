@@ -4,6 +4,7 @@ may see them, the audit log."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -269,13 +270,15 @@ def collateral(identity: Identity) -> int:
     )
 
 
-def last_action_on(target_type: str, target_id: int | str) -> AuditEntry | None:
-    """The latest audit entry on a target: who handled it, for "Already handled by …"."""
-    return (
-        AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
-        .order_by("-at", "-id")
-        .first()
-    )
+def last_action_on(
+    target_type: str, target_id: int | str, actions: Iterable[str] | None = None
+) -> AuditEntry | None:
+    """The latest audit entry on a target (of `actions`, when given): who handled it, for
+    "Already handled by …"."""
+    rows = AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
+    if actions is not None:
+        rows = rows.filter(action__in=list(actions))
+    return rows.order_by("-at", "-id").first()
 
 
 # --- Offers ------------------------------------------------------------------------------------

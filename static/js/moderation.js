@@ -292,7 +292,13 @@
       var id = item.getAttribute("data-offer-id");
       var note = item.querySelector("[data-note]");
       button.disabled = true;
-      post("/api/v1/offers/" + id + "/review/", { decision: button.getAttribute("data-decision"), note: note ? note.value.trim() : "" })
+      // The status this screen shows: if someone decided first, the answer is a 409 that
+      // says who (never a second outcome).
+      post("/api/v1/offers/" + id + "/review/", {
+        decision: button.getAttribute("data-decision"),
+        note: note ? note.value.trim() : "",
+        expect: item.getAttribute("data-status")
+      })
         .then(function (answer) {
           button.disabled = false;
           if (answer.status === 200) {

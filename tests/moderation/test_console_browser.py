@@ -299,3 +299,93 @@ def test_french_console_on_a_phone_has_no_english_and_axe_is_happy(
     assert axe_problems(page) == []
     assert problems == []
     page.context.close()
+
+
+def _new_offer(server: Daphne, message: str) -> int:
+    ticket_id = open_ticket(server)
+    status, offer = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/{ticket_id}/offers/",
+        {"message": message, "contact": "ring 555-0188"},
+    )
+    assert status in (201, 202), offer
+    return int(offer["id"])
+
+
+def _drop_offer_news(ws: Any) -> None:
+    """A slow network for one console: it never hears that an offer was decided."""
+    server = ws.connect_to_server()
+
+    def forward(message: Any) -> None:
+        try:
+            kind = json.loads(message).get("type")
+        except (TypeError, ValueError):
+            kind = None
+        if kind not in ("offer.updated", "moderation.action"):
+            ws.send(message)
+
+    server.on_message(forward)
+
+
+def test_two_moderators_race_on_an_offer_and_decline_and_complete_click(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    first = console(browser, server, "agent")
+    second = console(browser, server, "admin")
+    late = console(browser, server, "volunteer")
+    late.route_web_socket(re.compile(r"/ws/moderation/"), _drop_offer_news)
+    for page in (first, second, late):
+        go_live(page, f"{server.url}/moderation/")
+
+    offer_id = _new_offer(server, "I can lend a pump")
+    item = f'[data-testid=offer-item][data-offer-id="{offer_id}"]'
+    for page in (first, second, late):
+        expect(page.locator(item)).to_have_attribute("data-status", "pending", timeout=5_000)
+
+    first.locator(item).get_by_test_id("offer-accept").click()
+    expect(first.get_by_test_id("action-status")).to_have_text("The offer is now accepted.")
+    # The other console updates live: the item now offers "Mark as done", not "Accept".
+    expect(second.locator(item)).to_have_attribute("data-status", "accepted", timeout=5_000)
+    expect(second.locator(item).get_by_test_id("offer-accept")).to_have_count(0)
+    expect(second.locator(item).get_by_test_id("offer-complete")).to_be_visible()
+
+    # The slow console still shows it pending: its Decline is late, and says who was first.
+    expect(late.locator(item)).to_have_attribute("data-status", "pending")
+    late.locator(item).get_by_test_id("offer-decline").click()
+    expect(late.get_by_test_id("action-error")).to_have_text(
+        "Already handled by agent: accepted.", timeout=5_000
+    )
+    expect(late.locator(item)).to_have_attribute("data-status", "accepted", timeout=5_000)
+
+    # Deliberate clicks from a screen that shows it accepted: mark it as done.
+    second.locator(item).get_by_test_id("offer-complete").click()
+    expect(second.get_by_test_id("action-status")).to_have_text("The offer is now completed.")
+    expect(second.locator(item)).to_have_count(0, timeout=5_000)  # done: it leaves the queue
+    expect(first.locator(item)).to_have_count(0, timeout=5_000)
+
+    # And Decline on an accepted offer, clicked in the browser.
+    other = _new_offer(server, "I can bring sandbags")
+    other_item = first.locator(f'[data-testid=offer-item][data-offer-id="{other}"]')
+    expect(other_item).to_have_count(1, timeout=5_000)
+    other_item.get_by_test_id("offer-accept").click()
+    expect(other_item).to_have_attribute("data-status", "accepted", timeout=5_000)
+    other_item.get_by_test_id("offer-decline").click()
+    expect(first.get_by_test_id("action-status")).to_have_text("The offer is now declined.")
+    expect(other_item).to_have_count(0, timeout=5_000)
+
+    admin = token(server.url, "admin", "demo-admin")
+    for pk, outcomes in (
+        (offer_id, ["offer.complete", "offer.accept"]),
+        (other, ["offer.decline", "offer.accept"]),
+    ):
+        status, entries = http(
+            "GET",
+            f"{server.url}/api/v1/moderation/audit/?target_type=offer&target_id={pk}",
+            headers={"Authorization": f"Token {admin}"},
+        )
+        rows = entries["results"] if isinstance(entries, dict) else entries
+        assert [r["action"] for r in rows if r["action"] != "offer.create"] == outcomes
+    for page in (first, second, late):
+        page.context.close()
