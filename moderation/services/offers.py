@@ -177,7 +177,7 @@ def offer_review(
             action=f"offer.{decision}",
             target_type="offer",
             target_id=offer.pk,
-            reason=note or decision,
+            reason=note,
             before=before,
             after=_offer_snapshot(offer),
             ticket=offer.ticket,

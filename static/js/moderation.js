@@ -91,7 +91,18 @@
     "sanction.revoke": gettext("%(by)s lifted a sanction on %(target)s"),
     "trust.grant": gettext("%(by)s made %(target)s a trusted volunteer"),
     "trust.revoke": gettext("%(by)s revoked %(target)s's trusted status"),
-    "event.create": gettext("%(by)s declared the event %(target)s")
+    "event.create": gettext("%(by)s declared the event %(target)s"),
+    "event.update": gettext("%(by)s edited the event %(target)s"),
+    "event.end": gettext("%(by)s ended the event %(target)s"),
+    "announcement.create": gettext("%(by)s posted an announcement"),
+    "announcement.hide": gettext("%(by)s hid an announcement"),
+    "announcement.restore": gettext("%(by)s showed an announcement again"),
+    "ticket.hide": gettext("%(by)s took down ticket #%(ticket)s"),
+    "ticket.restore": gettext("%(by)s restored ticket #%(ticket)s"),
+    "ticket.reroute": gettext("%(by)s rerouted ticket #%(ticket)s"),
+    "ticket.merge": gettext("%(by)s merged ticket #%(ticket)s into another"),
+    "ticket.unmerge": gettext("%(by)s split ticket #%(ticket)s out again"),
+    "offer.create": gettext("Someone offered help")
   };
   var FLAGGED = {
     comment: gettext("New flag on a comment on #%(ticket)s: %(reason)s (score %(score)s)"),

@@ -389,3 +389,59 @@ def test_two_moderators_race_on_an_offer_and_decline_and_complete_click(
         assert [r["action"] for r in rows if r["action"] != "offer.create"] == outcomes
     for page in (first, second, late):
         page.context.close()
+
+
+RAW_CODES = re.compile(r"\b(ticket|event|offer|announcement|sanction|trust)\.[a-z_]+\b")
+
+
+def test_french_console_says_takedowns_and_event_edits_in_words(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = console(browser, server, "admin", locale="fr-FR")
+    go_live(page, f"{server.url}/moderation/")
+    admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
+
+    # A ticket is flagged and taken down from the queue.
+    ticket_id = open_ticket(server)
+    status, flag = http(
+        "POST", f"{server.url}/api/v1/tickets/{ticket_id}/flag/", {"reason": "spam"}
+    )
+    assert status == 201, flag
+    status, hidden = http(
+        "POST",
+        f"{server.url}/api/v1/moderation/items/ticket/{ticket_id}/hide/",
+        {"reason": "numéro de téléphone"},
+        admin,
+    )
+    assert status == 200, hidden
+    # An event is declared, then edited.
+    slug = f"crue-{ticket_id}"
+    status, event = http(
+        "POST",
+        f"{server.url}/api/v1/events/",
+        {"name": "Crue", "slug": slug, "starts_at": "2026-01-01T00:00:00Z"},
+        admin,
+    )
+    assert status == 201, event
+    status, event = http(
+        "PATCH", f"{server.url}/api/v1/events/{slug}/", {"name": "Crue du fleuve"}, admin
+    )
+    assert status == 200, event
+
+    feed = page.get_by_test_id("moderation-feed")
+    expect(feed).to_contain_text(f"admin a retiré le signalement n° {ticket_id}", timeout=5_000)
+    expect(feed).to_contain_text(f"admin a modifié l’événement {slug}", timeout=5_000)
+    audit = page.get_by_test_id("audit-list")
+    expect(audit).to_contain_text(f"admin a déclaré l’événement {slug}")
+    for box in (feed, audit):
+        assert RAW_CODES.findall(box.inner_text()) == [], box.inner_text()
+
+    # The server-rendered audit log says the same, in words.
+    page.reload()
+    audit = page.get_by_test_id("audit-list")
+    expect(audit).to_contain_text(f"admin a retiré le signalement n° {ticket_id}")
+    expect(audit).to_contain_text(f"admin a modifié l’événement {slug}")
+    assert RAW_CODES.findall(audit.inner_text()) == [], audit.inner_text()
+    page.context.close()
