@@ -357,6 +357,23 @@ def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
     )
 
 
+def console_events(*, user: Any, limit: int = 50) -> list[EmergencyEvent]:
+    """The console's events card: events in effect or coming up that `user` may edit and end
+    (each with `active`), soonest first. Nothing for those who may not declare events."""
+    if not permissions.can_declare_emergency(user):
+        return []
+    now = timezone.now()
+    rows = (
+        EmergencyEvent.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("jurisdiction")
+        .order_by("starts_at", "id")[:limit]
+    )
+    events = [e for e in rows if permissions.can_moderate_jurisdiction(user, e.jurisdiction_id)]
+    for emergency in events:
+        emergency.active = emergency.is_active(now)  # type: ignore[attr-defined]
+    return events
+
+
 # --- Emergencies: their announcements and their offers, as the public sees them ----------------
 
 

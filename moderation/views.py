@@ -53,6 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         **_audit_page(request, 0),
         "threshold": selectors.moderation_settings()["HIDE_THRESHOLD"],
         "can_grant_trust": permissions.can_grant_trust(user),
+        # Declaring, editing and ending events: agents and admins only (not volunteers).
+        "can_declare": permissions.can_declare_emergency(user),
+        "events": selectors.console_events(user=user),
     }
     return render(request, "moderation/dashboard.html", context)
 

@@ -443,6 +443,51 @@
     });
     syncDuration();
 
+    // --- Emergency events (agents and admins: the card is absent for others) ---
+
+    function refreshEvents() {
+      var current = root.querySelector("[data-testid=console-events]");
+      if (!current) { return; }
+      fetch("/moderation/", { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("console-events");
+          current = root.querySelector("[data-testid=console-events]");
+          // Not under the hands of someone confirming an end.
+          if (!fresh || !current || current.contains(document.activeElement)) { return; }
+          current.replaceWith(fresh);
+        })
+        .catch(function () {});
+    }
+
+    function endEvent(endForm) {
+      var slug = endForm.getAttribute("data-event-end");
+      var row = endForm.closest("[data-testid=console-event]");
+      var button = endForm.querySelector("button");
+      button.disabled = true;
+      post("/api/v1/events/" + encodeURIComponent(slug) + "/end/", { reason: gettext("Ended from the console") })
+        .then(function (answer) {
+          button.disabled = false;
+          if (answer.status === 200 || answer.status === 409) {
+            say(answer.status === 200 ? gettext("The event has ended.") : errorText(answer), answer.status !== 200);
+            var title = root.querySelector("#events-title");
+            row.parentNode.removeChild(row);
+            if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
+            refreshEvents();
+          } else {
+            say(errorText(answer), true);
+          }
+        });
+    }
+
+    root.addEventListener("submit", function (event) {
+      var endForm = event.target.closest("[data-event-end]");
+      if (!endForm) { return; }
+      event.preventDefault();
+      endEvent(endForm);
+    });
+
     // --- Clicks (buttons: Enter and Space work the same) ---
 
     root.addEventListener("click", function (event) {
@@ -512,6 +557,7 @@
           if (resolves(d)) { removeItem(t.type, t.id); }
           else if (t.type === "comment") { refreshItem("comment", t.id); }
           if (/^sanction\./.test(d.action)) { refreshSanctions(); }
+          if (/^event\./.test(d.action)) { refreshEvents(); }
           if (t.type === "offer") { refreshOffer(t.id); }
           break;
       }

@@ -445,3 +445,68 @@ def test_french_console_says_takedowns_and_event_edits_in_words(
     expect(audit).to_contain_text(f"admin a modifié l’événement {slug}")
     assert RAW_CODES.findall(audit.inner_text()) == [], audit.inner_text()
     page.context.close()
+
+
+def test_an_agent_edits_and_ends_an_event_from_the_console(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
+    slug = f"console-storm-{open_ticket(server)}"
+    status, event = http(
+        "POST",
+        f"{server.url}/api/v1/events/",
+        {"name": "Console storm", "slug": slug, "starts_at": "2026-01-01T00:00:00Z"},
+        admin,
+    )
+    assert status == 201, event
+
+    # A trusted volunteer moderates but may not declare: no form that would answer 403.
+    volunteer = console(browser, server, "volunteer")
+    go_live(volunteer, f"{server.url}/moderation/")
+    expect(volunteer.get_by_test_id("moderation-queue")).to_be_attached()
+    expect(volunteer.get_by_test_id("event-form")).to_have_count(0)
+    expect(volunteer.get_by_test_id("events-card")).to_have_count(0)
+
+    agent = console(browser, server, "agent", viewport=PHONE, bypass_csp=True)
+    watcher = console(browser, server, "admin")
+    go_live(agent, f"{server.url}/moderation/")
+    go_live(watcher, f"{server.url}/moderation/")
+    row = agent.locator(f'[data-testid=console-event][data-event="{slug}"]')
+    expect(row).to_contain_text("Console storm")
+    expect(row.get_by_test_id("console-event-link")).to_have_attribute("href", f"/events/{slug}/")
+
+    # Edit: the console's link opens the event form; saving shows the change.
+    row.get_by_test_id("console-event-edit").click()
+    form = agent.get_by_test_id("event-form")
+    form.locator("[name=name]").fill("Console storm, day 2")
+    form.get_by_role("button", name="Save the event").click()
+    agent.wait_for_url(f"{server.url}/events/{slug}/")
+    expect(agent.locator("h1")).to_contain_text("Console storm, day 2")
+    # The other console's card follows live.
+    watcher_row = watcher.locator(f'[data-testid=console-event][data-event="{slug}"]')
+    expect(watcher_row).to_contain_text("Console storm, day 2", timeout=5_000)
+    expect(watcher.get_by_test_id("moderation-feed")).to_contain_text(
+        f"agent edited the event {slug}", timeout=5_000
+    )
+
+    # End: asked first, then done from the console, with the keyboard.
+    go_live(agent, f"{server.url}/moderation/")
+    row = agent.locator(f'[data-testid=console-event][data-event="{slug}"]')
+    confirm = row.get_by_test_id("console-event-end-confirm")
+    expect(confirm).to_be_hidden()
+    row.get_by_test_id("console-event-end").focus()
+    agent.keyboard.press("Enter")
+    expect(confirm).to_be_visible()
+    expect(row).to_contain_text("End “Console storm, day 2” now?")
+    confirm.click()
+    expect(agent.get_by_test_id("action-status")).to_have_text(
+        "The event has ended.", timeout=5_000
+    )
+    expect(row).to_have_count(0)
+    expect(watcher_row).to_have_count(0, timeout=5_000)
+    assert agent.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    status, event = http("GET", f"{server.url}/api/v1/events/{slug}/")
+    assert status == 200 and event["ends_at"], event
+    assert axe_problems(agent) == []
+    for page in (volunteer, agent, watcher):
+        page.context.close()
