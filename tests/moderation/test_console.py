@@ -290,6 +290,25 @@ def test_reporting_an_offer_from_the_ticket_page(
     )
 
 
+def test_an_unknown_offer_flag_reason_is_a_400_naming_reason_with_the_form_again(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    offer = _accepted_offer(world, borough_ticket)
+    browser = Client()
+    url = f"/tickets/{borough_ticket.pk}/offers/{offer.pk}/flag/"
+    refused = browser.post(url, {"reason": "meh"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert 'data-error-for="reason"' in page and "Choose what is wrong from the list." in page
+    assert f'action="{url}"' in page and 'name="reason"' in page  # usable without JavaScript
+    assert not Flag.objects.filter(offer=offer).exists()
+    french = browser.post(url, {"reason": ""}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.status_code == 400
+    assert "Choisissez ce qui ne va pas dans la liste." in french.content.decode()
+    assert browser.post(url, {"reason": "spam"}).status_code == 303
+    assert Flag.objects.filter(offer=offer).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_eight_moderators_race_on_one_queue_item(
     world: dict[str, Any], borough_ticket: Any

@@ -510,3 +510,63 @@ def test_an_agent_edits_and_ends_an_event_from_the_console(server: Daphne, brows
     assert axe_problems(agent) == []
     for page in (volunteer, agent, watcher):
         page.context.close()
+
+
+def test_bad_input_that_gets_past_the_page_is_refused_by_the_server_on_its_field(
+    server: Daphne, browser: Any
+) -> None:
+    """A stale or tampered page: what the browser would have stopped reaches the server,
+    which answers 400 naming the field, and the page shows it there."""
+    from playwright.sync_api import expect
+
+    admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
+    offer_id = _new_offer(server, "I can clear the driveway")
+    status, accepted = http(
+        "POST", f"{server.url}/api/v1/offers/{offer_id}/review/", {"decision": "accept"}, admin
+    )
+    assert status == 200, accepted
+    status, offer = http("GET", f"{server.url}/api/v1/offers/{offer_id}/", headers=admin)
+    ticket_id = offer["ticket"]["id"] if isinstance(offer["ticket"], dict) else offer["ticket"]
+
+    # An unknown flag reason, from the ticket page's offer flag form (no JavaScript needed).
+    neighbour = browser.new_context(locale="en-US", viewport=PHONE).new_page()
+    neighbour.goto(f"{server.url}/tickets/{ticket_id}/")
+    row = neighbour.locator(f'[data-testid=public-offer][data-offer-id="{offer_id}"]')
+    row.get_by_test_id("offer-flag-button").click()
+    row.locator("select[name=reason] option").first.evaluate("o => { o.value = 'meh'; }")
+    with neighbour.expect_navigation() as sent:
+        row.get_by_role("button", name="Send to moderators").click()
+    assert sent.value is not None and sent.value.status == 400
+    error = neighbour.get_by_test_id("offer-flag-error")
+    expect(error).to_have_text("Choose what is wrong from the list.")
+    expect(neighbour.locator("select[name=reason]")).to_have_attribute(
+        "aria-describedby", "offer-flag-reason-error"
+    )
+    neighbour.locator("select[name=reason]").select_option("spam")
+    neighbour.get_by_role("button", name="Send to moderators").click()
+    expect(neighbour.get_by_test_id("offer-result")).to_contain_text("a moderator will look at it")
+
+    # A negative sanction duration, past the console's own check (a tampered request).
+    page = console(browser, server, "volunteer")
+    go_live(page, f"{server.url}/moderation/")
+    answers: list[Any] = []
+
+    def tamper(route: Any) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        body["minutes"] = -5
+        answers.append(route.fetch(post_data=json.dumps(body)))
+        route.fulfill(response=answers[-1])
+
+    page.route("**/api/v1/moderation/sanctions/", tamper)
+    form = page.get_by_test_id("sanction-form")
+    form.locator("[name=author_key]").fill(offer["author_key"] if "author_key" in offer else "")
+    form.locator("[name=kind]").select_option("mute")
+    form.locator("[name=duration]").select_option("60")
+    form.locator("[name=reason]").fill("flooding the thread")
+    form.get_by_test_id("sanction-submit").click()
+    expect(page.get_by_test_id("minutes-error")).to_have_text(
+        "Must be between 1 and 5256000 minutes.", timeout=5_000
+    )
+    assert answers and answers[0].status == 400 and "minutes" in answers[0].json()
+    for p in (neighbour, page):
+        p.context.close()
