@@ -561,14 +561,56 @@
           if (t.type === "offer") { refreshOffer(t.id); }
           break;
       }
-    }, function () {
-      // Reconnected: refresh every item shown (some may have left the queue meanwhile).
-      Array.prototype.forEach.call(queue.querySelectorAll("[data-testid=queue-item]"), function (item) {
-        var parts = item.getAttribute("data-item").split(":");
-        refreshItem(parts[0], parts[1]);
-      });
+    }, resync);
+
+    // Reconnected: what happened while offline is fetched again (the feed is live only). The
+    // console's current page says which items and offers are waiting: missing ones are added,
+    // the ones shown are refreshed (or leave, if someone handled them meanwhile).
+    function resync() {
+      fetch("/moderation/", { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var waiting = {};
+          Array.prototype.forEach.call(doc.querySelectorAll("[data-testid=moderation-queue] [data-testid=queue-item]"), function (fresh) {
+            var key = fresh.getAttribute("data-item");
+            waiting[key] = true;
+            var current = queue.querySelector('[data-item="' + key + '"]');
+            if (!current) {
+              placeItem(queue, document.importNode(fresh, true), "[data-testid=queue-item]");
+              return;
+            }
+            // Still waiting: only its score may have moved (never under someone's hands).
+            var score = current.querySelector("[data-score-value]");
+            var next = fresh.querySelector("[data-score-value]");
+            if (score && next) { score.textContent = next.textContent; }
+          });
+          Array.prototype.forEach.call(queue.querySelectorAll("[data-testid=queue-item]"), function (item) {
+            var parts = item.getAttribute("data-item").split(":");
+            if (!waiting[item.getAttribute("data-item")]) { refreshItem(parts[0], parts[1]); }
+          });
+          syncEmpty(queue);
+          var offers = {};
+          Array.prototype.forEach.call(doc.querySelectorAll("[data-testid=offer-queue] [data-testid=offer-item]"), function (fresh) {
+            var id = fresh.getAttribute("data-offer-id");
+            offers[id] = true;
+            if (!offerFor(id)) {
+              offerQueue.insertBefore(document.importNode(fresh, true), offerQueue.querySelector("[data-empty]"));
+            } else {
+              refreshOffer(id);
+            }
+          });
+          Array.prototype.forEach.call(offerQueue.querySelectorAll("[data-testid=offer-item]"), function (item) {
+            var id = item.getAttribute("data-offer-id");
+            if (!offers[id]) { refreshOffer(id); }
+          });
+          syncEmpty(offerQueue);
+        })
+        .catch(function () {});
       refreshSanctions();
-    });
+      refreshEvents();
+    }
   }
 
   var moderationRoot = document.getElementById("moderation");

@@ -570,3 +570,50 @@ def test_bad_input_that_gets_past_the_page_is_refused_by_the_server_on_its_field
     assert answers and answers[0].status == 400 and "minutes" in answers[0].json()
     for p in (neighbour, page):
         p.context.close()
+
+
+def test_items_that_arrive_while_the_console_is_offline_appear_after_it_reconnects(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = console(browser, server, "volunteer")
+    cut = {"on": False}
+    sockets: list[Any] = []
+
+    def network(ws: Any) -> None:
+        if cut["on"]:
+            ws.close(code=4000, reason="offline")  # the console stays offline and retries
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r"/ws/moderation/"), network)
+    go_live(page, f"{server.url}/moderation/")
+    # The network drops: the console's socket closes and every retry fails.
+    cut["on"] = True
+    for ws in sockets:
+        ws.close(code=4000, reason="offline")
+    expect(page.get_by_test_id("live-state")).not_to_have_attribute("data-state", "live")
+
+    comment_id = flagged_comment(server, "Posted while the moderator was in a tunnel")
+    offer_id = _new_offer(server, "Offered while the moderator was in a tunnel")
+    item = page.locator(f'[data-testid=queue-item][data-comment-id="{comment_id}"]')
+    offer = page.locator(f'[data-testid=offer-item][data-offer-id="{offer_id}"]')
+    page.wait_for_timeout(700)
+    expect(item).to_have_count(0)  # nothing live reached it
+
+    cut["on"] = False  # back: the next retry connects, and the console catches up
+    expect(page.get_by_test_id("live-state")).to_have_attribute(
+        "data-state", "live", timeout=20_000
+    )
+    expect(item).to_have_count(1, timeout=5_000)
+    expect(item).to_contain_text("in a tunnel")
+    expect(offer).to_have_count(1, timeout=5_000)
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+    # And it is live again.
+    later = flagged_comment(server, "Posted after the tunnel")
+    expect(page.locator(f'[data-testid=queue-item][data-comment-id="{later}"]')).to_have_count(
+        1, timeout=5_000
+    )
+    page.context.close()
