@@ -1,5 +1,8 @@
 """Moderation reads: the review queue, flag scores, active sanctions, offers as each viewer
-may see them, the audit log."""
+may see them, the audit log, the console's events.
+
+Over 400 lines because every read the console and the event pages share lives here (the
+write layer's one read module); each section below is one concept."""
 
 from __future__ import annotations
 
