@@ -620,3 +620,32 @@ def test_items_that_arrive_while_the_console_is_offline_appear_after_it_reconnec
         1, timeout=5_000
     )
     page.context.close()
+
+
+def test_the_events_card_in_french_on_a_phone(server: Daphne, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
+    slug = f"verglas-{open_ticket(server)}"
+    status, event = http(
+        "POST",
+        f"{server.url}/api/v1/events/",
+        {"name": "Verglas", "slug": slug, "starts_at": "2099-01-01T00:00:00Z"},
+        admin,
+    )
+    assert status == 201, event
+    page = console(browser, server, "agent", locale="fr-FR", viewport=PHONE, bypass_csp=True)
+    go_live(page, f"{server.url}/moderation/")
+    card = page.get_by_test_id("events-card")
+    expect(card.locator("h2")).to_have_text("Situations d’urgence")
+    row = card.locator(f'[data-testid=console-event][data-event="{slug}"]')
+    expect(row).to_contain_text("À venir")
+    expect(row.get_by_test_id("console-event-edit")).to_have_text("Modifier Verglas")
+    row.get_by_test_id("console-event-end").click()
+    expect(row).to_contain_text("Terminer « Verglas » maintenant ?")
+    text = card.inner_text()
+    found = [w for w in ("Edit", "End", "Coming up", "In effect", "Emergency") if w in text]
+    assert found == [], found
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    assert axe_problems(page) == []
+    page.context.close()
