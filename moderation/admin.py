@@ -293,8 +293,16 @@ class AuditedEventAdmin(EmergencyEventAdmin):
         return allowed and permissions.can_declare_emergency(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The admin's own permission, and the service's: who may declare, in this place.
         allowed = super().has_change_permission(request, obj)
-        return allowed and permissions.can_declare_emergency(request.user)
+        return (
+            allowed
+            and permissions.can_declare_emergency(request.user)
+            and (
+                obj is None
+                or permissions.can_moderate_jurisdiction(request.user, obj.jurisdiction_id)
+            )
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

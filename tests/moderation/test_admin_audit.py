@@ -245,3 +245,34 @@ def test_declaring_an_event_in_the_admin_is_audited(world: dict[str, Any]) -> No
         == 403
     )
     assert EmergencyEvent.objects.filter(slug="flood-admin").exists()
+
+
+def test_an_agent_cannot_edit_another_places_event_in_the_admin(world: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from moderation import services as mod
+    from tests.conftest import actor_for
+
+    event = mod.emergency_create(
+        actor=actor_for(world["admin"]),
+        name="City flood",
+        slug="city-flood",
+        starts_at=timezone.now() - timedelta(hours=1),
+        jurisdiction=world["city"].slug,
+    )
+    agent = world["borough-agent"]
+    agent.is_staff = True
+    agent.save()
+    agent.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_emergencyevent", "view_emergencyevent"])
+    )
+    client = _admin(world, "borough-agent")
+    url = f"/admin/tickets/emergencyevent/{event.pk}/change/"
+    answer = client.post(url, _event_post(event, name="Not mine"))
+    assert answer.status_code in (302, 403)
+    event.refresh_from_db()
+    assert event.name == "City flood"
+    assert [e.action for e in _entries("event", "city-flood")] == ["event.create"]
