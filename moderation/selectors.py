@@ -1,9 +1,13 @@
 """Moderation reads: the review queue, flag scores, active sanctions, offers as each viewer
-may see them, the audit log."""
+may see them, the audit log, the console's events.
+
+Over 400 lines because every read the console and the event pages share lives here (the
+write layer's one read module); each section below is one concept."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -269,13 +273,15 @@ def collateral(identity: Identity) -> int:
     )
 
 
-def last_action_on(target_type: str, target_id: int | str) -> AuditEntry | None:
-    """The latest audit entry on a target: who handled it, for "Already handled by …"."""
-    return (
-        AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
-        .order_by("-at", "-id")
-        .first()
-    )
+def last_action_on(
+    target_type: str, target_id: int | str, actions: Iterable[str] | None = None
+) -> AuditEntry | None:
+    """The latest audit entry on a target (of `actions`, when given): who handled it, for
+    "Already handled by …"."""
+    rows = AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
+    if actions is not None:
+        rows = rows.filter(action__in=list(actions))
+    return rows.order_by("-at", "-id").first()
 
 
 # --- Offers ------------------------------------------------------------------------------------
@@ -352,6 +358,23 @@ def audit_log(*, user: Any) -> QuerySet[AuditEntry]:
         Q(jurisdiction_id_ref__in=base.agent_jurisdiction_ids(user))
         | Q(jurisdiction_id_ref__isnull=True)
     )
+
+
+def console_events(*, user: Any, limit: int = 50) -> list[EmergencyEvent]:
+    """The console's events card: events in effect or coming up that `user` may edit and end
+    (each with `active`), soonest first. Nothing for those who may not declare events."""
+    if not permissions.can_declare_emergency(user):
+        return []
+    now = timezone.now()
+    rows = (
+        EmergencyEvent.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("jurisdiction")
+        .order_by("starts_at", "id")[:limit]
+    )
+    events = [e for e in rows if permissions.can_moderate_jurisdiction(user, e.jurisdiction_id)]
+    for emergency in events:
+        emergency.active = emergency.is_active(now)  # type: ignore[attr-defined]
+    return events
 
 
 # --- Emergencies: their announcements and their offers, as the public sees them ----------------

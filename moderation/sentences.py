@@ -34,6 +34,16 @@ SENTENCES: dict[tuple[str, str | None], str] = {
     ("trust.grant", None): gettext_noop("%(by)s made %(target)s a trusted volunteer"),
     ("trust.revoke", None): gettext_noop("%(by)s revoked %(target)s's trusted status"),
     ("event.create", None): gettext_noop("%(by)s declared the event %(target)s"),
+    ("event.update", None): gettext_noop("%(by)s edited the event %(target)s"),
+    ("event.end", None): gettext_noop("%(by)s ended the event %(target)s"),
+    ("announcement.create", None): gettext_noop("%(by)s posted an announcement"),
+    ("announcement.hide", None): gettext_noop("%(by)s hid an announcement"),
+    ("announcement.restore", None): gettext_noop("%(by)s showed an announcement again"),
+    ("ticket.hide", None): gettext_noop("%(by)s took down ticket #%(ticket)s"),
+    ("ticket.restore", None): gettext_noop("%(by)s restored ticket #%(ticket)s"),
+    ("ticket.reroute", None): gettext_noop("%(by)s rerouted ticket #%(ticket)s"),
+    ("ticket.merge", None): gettext_noop("%(by)s merged ticket #%(ticket)s into another"),
+    ("ticket.unmerge", None): gettext_noop("%(by)s split ticket #%(ticket)s out again"),
 }
 FALLBACK = gettext_noop("%(by)s: %(action)s %(target)s")
 

@@ -53,6 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         **_audit_page(request, 0),
         "threshold": selectors.moderation_settings()["HIDE_THRESHOLD"],
         "can_grant_trust": permissions.can_grant_trust(user),
+        # Declaring, editing and ending events: agents and admins only (not volunteers).
+        "can_declare": permissions.can_declare_emergency(user),
+        "events": selectors.console_events(user=user),
     }
     return render(request, "moderation/dashboard.html", context)
 
@@ -161,8 +164,10 @@ def _back_to_offers(pk: int) -> HttpResponse:
 
 @require_POST
 def offer_flag(request: HttpRequest, pk: int, offer_id: int) -> HttpResponse:
-    """The offers card's "flag" form (the JSON API: `POST /api/v1/offers/{id}/flag/`)."""
-    if not Offer.objects.filter(pk=offer_id, ticket_id=pk).exists():
+    """The offers card's "flag" form (the JSON API: `POST /api/v1/offers/{id}/flag/`). A
+    reason not in the list is a 400 that shows the form again with the error on `reason`."""
+    offer = Offer.objects.select_related("ticket").filter(pk=offer_id, ticket_id=pk).first()
+    if offer is None or offer.ticket is None:
         raise Http404(_("No such offer."))
     try:
         services.flag_offer(
@@ -170,6 +175,17 @@ def offer_flag(request: HttpRequest, pk: int, offer_id: int) -> HttpResponse:
             offer_id=offer_id,
             reason=request.POST.get("reason", ""),
         )
+    except InvalidInput as exc:
+        if exc.field != "reason":
+            _offer_result(request, ok=False, text=exc.message)
+            return _back_to_offers(pk)
+        context = {
+            "ticket": offer.ticket,
+            "offer_id": offer_id,
+            "error": _("Choose what is wrong from the list."),
+            "flag_reasons": Flag.Reason.choices,
+        }
+        return render(request, "moderation/offer_flag_page.html", context, status=400)
     except ServiceError as exc:
         _offer_result(request, ok=False, text=exc.message)
     else:

@@ -36,6 +36,12 @@ class OfferRequestSerializer(serializers.Serializer):
 class OfferReviewSerializer(serializers.Serializer):
     decision = Choice(sorted(services.OFFER_DECISIONS), message=gettext_lazy(DECISION_MESSAGE))
     note = Text(max_length=MESSAGE_MAX, blank=True)
+    # The status the caller's screen shows: a late click (someone decided first) is a 409.
+    expect = Choice(
+        sorted(Offer.Status.values),
+        message=gettext_lazy("Unknown offer status."),
+        required=False,
+    )
 
 
 class OfferWithdrawSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from moderation.services.announcements import (
     require_announcer,
 )
 from moderation.services.emergencies import (
+    emergency_check,
     emergency_create,
     emergency_end,
     emergency_update,
@@ -50,6 +51,7 @@ from moderation.services.trust import require_trust_granter, trust_grant, trust_
 __all__ = [
     "announcement_create",
     "announcement_set_hidden",
+    "emergency_check",
     "emergency_end",
     "emergency_update",
     "parse_event_area",

@@ -106,6 +106,27 @@ def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
         raise InvalidInput(_("The end must come after the start."), field="ends_at")
 
 
+def emergency_check(
+    *,
+    actor: Actor,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    slow_mode_seconds: int,
+    anonymous_comment_limit: int | None,
+    area: Any,
+    jurisdiction: str | None,
+) -> None:
+    """What `emergency_create`/`emergency_update` refuse, checked without writing: forms (the
+    admin's) show it on the field before saving. An InvalidInput names the field."""
+    require_emergency_declarer(actor)
+    place = _jurisdiction(jurisdiction)
+    _require_place(actor, place)
+    if parse_event_area(area) is not None and place is not None:
+        raise InvalidInput(_("Choose a jurisdiction or draw an area, not both."), field="area")
+    _check_times(starts_at, ends_at)
+    _check_numbers(slow_mode_seconds, anonymous_comment_limit)
+
+
 def snapshot(emergency: EmergencyEvent) -> dict[str, Any]:
     """What the audit log keeps of an event, before and after a change."""
     return {

@@ -14,6 +14,7 @@ from moderation import feed, selectors
 from moderation.models import Offer
 from moderation.services import audit
 from moderation.services._common import lock_offer, rate_limit
+from moderation.services.handled import DONE, OFFER_OUTCOMES, already_handled
 from moderation.services.sanctions import posting_policy
 from realtime import events
 from tickets import services as ticket_services
@@ -130,21 +131,40 @@ OFFER_DECISIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") -> Offer:
-    """accept (pending → accepted), decline (pending/accepted → declined), complete
-    (accepted → completed), by the agents and volunteers handling offers."""
+def _too_late(offer: Offer, decision: str) -> Conflict:
+    """A late or impossible decision: who decided first ("Already handled by Ana:
+    accepted."), or why it cannot be done, in words."""
+    if selectors.last_action_on("offer", offer.pk, OFFER_OUTCOMES) is not None:
+        return already_handled("offer", offer.pk, OFFER_OUTCOMES)
+    return Conflict(
+        _("This offer is %(status)s: it cannot be %(done)s now.")
+        % {"status": offer.get_status_display().lower(), "done": _(DONE[f"offer.{decision}"])}
+    )
+
+
+def offer_review(
+    *, actor: Actor, offer_id: int, decision: str, note: str = "", expect: str = ""
+) -> Offer:
+    """accept (pending → accepted), decline (pending → declined, or accepted → declined when
+    the caller `expect`s it accepted), complete (accepted → completed), by the agents and
+    volunteers handling offers. `expect` is the status the caller's screen shows: when the
+    offer moved on meanwhile, a Conflict says who handled it (a late click never gives a
+    second outcome)."""
     if decision not in OFFER_DECISIONS:
         raise InvalidInput(_(DECISION_MESSAGE), field="decision")
+    if expect and expect not in Offer.Status.values:
+        raise InvalidInput(_("Unknown offer status."), field="expect")
     sources, target = OFFER_DECISIONS[decision]
     with transaction.atomic():
         offer = lock_offer(offer_id)
         if not selectors.can_handle_offer(actor.user, offer):
             raise NotAllowed(_("Only the agents and volunteers handling offers can review them."))
-        if offer.status not in sources:
-            raise Conflict(
-                _("This offer is %(status)s: “%(decision)s” is not possible now.")
-                % {"status": offer.get_status_display(), "decision": decision}
-            )
+        if (expect and offer.status != expect) or offer.status not in sources:
+            raise _too_late(offer, decision)
+        if decision == "decline" and offer.status == Offer.Status.ACCEPTED and not expect:
+            # Declining an accepted offer is deliberate only from a screen that shows it
+            # accepted; a click on a pending offer that someone accepted meanwhile is late.
+            raise _too_late(offer, decision)
         before = _offer_snapshot(offer)
         offer.status = target
         if target == Offer.Status.ACCEPTED:
@@ -157,7 +177,7 @@ def offer_review(*, actor: Actor, offer_id: int, decision: str, note: str = "") 
             action=f"offer.{decision}",
             target_type="offer",
             target_id=offer.pk,
-            reason=note or decision,
+            reason=note,
             before=before,
             after=_offer_snapshot(offer),
             ticket=offer.ticket,

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from moderation import feed, selectors
 from moderation.models import Flag, Offer
@@ -22,6 +21,7 @@ from moderation.services._common import (
     require_reason,
     resolve_flags,
 )
+from moderation.services.handled import DONE, already_handled
 from moderation.services.offers import offer_review
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -46,38 +46,18 @@ def on_comment_created(comment: Comment) -> None:
     )
 
 
+__all__ = [
+    "DONE",
+    "already_handled",
+    "comment_moderate",
+    "offer_flags_moderate",
+    "on_comment_created",
+    "ticket_flags_moderate",
+]
+
 COMMENT_ACTIONS = ("hide", "restore", "approve", "reject", "dismiss")
 TICKET_ACTIONS = ("hide", "dismiss")
 OFFER_ACTIONS = ("decline", "dismiss")
-
-# How the "Already handled" message names what was done (audit actions).
-DONE = {
-    "hide": gettext_noop("hidden"),
-    "restore": gettext_noop("restored"),
-    "approve": gettext_noop("approved"),
-    "reject": gettext_noop("rejected"),
-    "dismiss": gettext_noop("flags dismissed"),
-    "auto_hide": gettext_noop("hidden automatically"),
-    "ticket.hide": gettext_noop("hidden"),
-    "ticket.restore": gettext_noop("restored"),
-    "offer.decline": gettext_noop("declined"),
-    "offer.accept": gettext_noop("accepted"),
-    "offer.complete": gettext_noop("completed"),
-    "offer.withdraw": gettext_noop("withdrawn"),
-}
-
-
-def already_handled(target_type: str, target_id: int) -> Conflict:
-    """The 409 of a late click: who handled the item first, and how ("Already handled by
-    Ana: hidden"), so the second moderator knows nothing more is needed."""
-    entry = selectors.last_action_on(target_type, target_id)
-    if entry is None:
-        return Conflict(_("This item was already handled."))
-    done = DONE.get(entry.action)
-    return Conflict(
-        _("Already handled by %(by)s: %(done)s.")
-        % {"by": entry.actor_name, "done": _(done) if done else entry.action}
-    )
 
 
 def comment_moderate(
@@ -159,9 +139,6 @@ def ticket_flags_moderate(*, actor: Actor, ticket_id: int, action: str, reason: 
     if action not in TICKET_ACTIONS:
         raise InvalidInput(_("Unknown action."), field="action")
     require_reason(reason)
-    set_visibility = getattr(ticket_services, "ticket_set_visibility", None)
-    if action == "hide" and set_visibility is None:
-        raise NotAllowed(_("Taking a ticket down is not available on this server yet."))
     with transaction.atomic():
         try:
             ticket = (
@@ -188,8 +165,7 @@ def ticket_flags_moderate(*, actor: Actor, ticket_id: int, action: str, reason: 
         _resolve(Flag.Resolution.ACTIONED, ticket=ticket)
         # The takedown service writes the audit entry and the events (its Conflict, e.g.
         # already hidden, rolls the resolution back with it).
-        assert set_visibility is not None
-        hidden: Ticket = set_visibility(
+        hidden: Ticket = ticket_services.ticket_set_visibility(
             actor=actor, ticket_id=ticket_id, visibility="hidden", reason=reason
         )
         return hidden
@@ -221,7 +197,13 @@ def offer_flags_moderate(*, actor: Actor, offer_id: int, action: str, reason: st
         _resolve(Flag.Resolution.ACTIONED, offer=offer)
         if offer.status in (Offer.Status.PENDING, Offer.Status.ACCEPTED):
             # offer_review writes the audit entry and the offer's events (nested atomic).
-            return offer_review(actor=actor, offer_id=offer.pk, decision="decline", note=reason)
+            return offer_review(
+                actor=actor,
+                offer_id=offer.pk,
+                decision="decline",
+                note=reason,
+                expect=offer.status,
+            )
         audit.record(
             actor=actor,
             action="offer.decline",

@@ -91,7 +91,18 @@
     "sanction.revoke": gettext("%(by)s lifted a sanction on %(target)s"),
     "trust.grant": gettext("%(by)s made %(target)s a trusted volunteer"),
     "trust.revoke": gettext("%(by)s revoked %(target)s's trusted status"),
-    "event.create": gettext("%(by)s declared the event %(target)s")
+    "event.create": gettext("%(by)s declared the event %(target)s"),
+    "event.update": gettext("%(by)s edited the event %(target)s"),
+    "event.end": gettext("%(by)s ended the event %(target)s"),
+    "announcement.create": gettext("%(by)s posted an announcement"),
+    "announcement.hide": gettext("%(by)s hid an announcement"),
+    "announcement.restore": gettext("%(by)s showed an announcement again"),
+    "ticket.hide": gettext("%(by)s took down ticket #%(ticket)s"),
+    "ticket.restore": gettext("%(by)s restored ticket #%(ticket)s"),
+    "ticket.reroute": gettext("%(by)s rerouted ticket #%(ticket)s"),
+    "ticket.merge": gettext("%(by)s merged ticket #%(ticket)s into another"),
+    "ticket.unmerge": gettext("%(by)s split ticket #%(ticket)s out again"),
+    "offer.create": gettext("Someone offered help")
   };
   var FLAGGED = {
     comment: gettext("New flag on a comment on #%(ticket)s: %(reason)s (score %(score)s)"),
@@ -292,7 +303,13 @@
       var id = item.getAttribute("data-offer-id");
       var note = item.querySelector("[data-note]");
       button.disabled = true;
-      post("/api/v1/offers/" + id + "/review/", { decision: button.getAttribute("data-decision"), note: note ? note.value.trim() : "" })
+      // The status this screen shows: if someone decided first, the answer is a 409 that
+      // says who (never a second outcome).
+      post("/api/v1/offers/" + id + "/review/", {
+        decision: button.getAttribute("data-decision"),
+        note: note ? note.value.trim() : "",
+        expect: item.getAttribute("data-status")
+      })
         .then(function (answer) {
           button.disabled = false;
           if (answer.status === 200) {
@@ -426,6 +443,51 @@
     });
     syncDuration();
 
+    // --- Emergency events (agents and admins: the card is absent for others) ---
+
+    function refreshEvents() {
+      var current = root.querySelector("[data-testid=console-events]");
+      if (!current) { return; }
+      fetch("/moderation/", { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("console-events");
+          current = root.querySelector("[data-testid=console-events]");
+          // Not under the hands of someone confirming an end.
+          if (!fresh || !current || current.contains(document.activeElement)) { return; }
+          current.replaceWith(fresh);
+        })
+        .catch(function () {});
+    }
+
+    function endEvent(endForm) {
+      var slug = endForm.getAttribute("data-event-end");
+      var row = endForm.closest("[data-testid=console-event]");
+      var button = endForm.querySelector("button");
+      button.disabled = true;
+      post("/api/v1/events/" + encodeURIComponent(slug) + "/end/", { reason: gettext("Ended from the console") })
+        .then(function (answer) {
+          button.disabled = false;
+          if (answer.status === 200 || answer.status === 409) {
+            say(answer.status === 200 ? gettext("The event has ended.") : errorText(answer), answer.status !== 200);
+            var title = root.querySelector("#events-title");
+            row.parentNode.removeChild(row);
+            if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
+            refreshEvents();
+          } else {
+            say(errorText(answer), true);
+          }
+        });
+    }
+
+    root.addEventListener("submit", function (event) {
+      var endForm = event.target.closest("[data-event-end]");
+      if (!endForm) { return; }
+      event.preventDefault();
+      endEvent(endForm);
+    });
+
     // --- Clicks (buttons: Enter and Space work the same) ---
 
     root.addEventListener("click", function (event) {
@@ -495,17 +557,60 @@
           if (resolves(d)) { removeItem(t.type, t.id); }
           else if (t.type === "comment") { refreshItem("comment", t.id); }
           if (/^sanction\./.test(d.action)) { refreshSanctions(); }
+          if (/^event\./.test(d.action)) { refreshEvents(); }
           if (t.type === "offer") { refreshOffer(t.id); }
           break;
       }
-    }, function () {
-      // Reconnected: refresh every item shown (some may have left the queue meanwhile).
-      Array.prototype.forEach.call(queue.querySelectorAll("[data-testid=queue-item]"), function (item) {
-        var parts = item.getAttribute("data-item").split(":");
-        refreshItem(parts[0], parts[1]);
-      });
+    }, resync);
+
+    // Reconnected: what happened while offline is fetched again (the feed is live only). The
+    // console's current page says which items and offers are waiting: missing ones are added,
+    // the ones shown are refreshed (or leave, if someone handled them meanwhile).
+    function resync() {
+      fetch("/moderation/", { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var waiting = {};
+          Array.prototype.forEach.call(doc.querySelectorAll("[data-testid=moderation-queue] [data-testid=queue-item]"), function (fresh) {
+            var key = fresh.getAttribute("data-item");
+            waiting[key] = true;
+            var current = queue.querySelector('[data-item="' + key + '"]');
+            if (!current) {
+              placeItem(queue, document.importNode(fresh, true), "[data-testid=queue-item]");
+              return;
+            }
+            // Still waiting: only its score may have moved (never under someone's hands).
+            var score = current.querySelector("[data-score-value]");
+            var next = fresh.querySelector("[data-score-value]");
+            if (score && next) { score.textContent = next.textContent; }
+          });
+          Array.prototype.forEach.call(queue.querySelectorAll("[data-testid=queue-item]"), function (item) {
+            var parts = item.getAttribute("data-item").split(":");
+            if (!waiting[item.getAttribute("data-item")]) { refreshItem(parts[0], parts[1]); }
+          });
+          syncEmpty(queue);
+          var offers = {};
+          Array.prototype.forEach.call(doc.querySelectorAll("[data-testid=offer-queue] [data-testid=offer-item]"), function (fresh) {
+            var id = fresh.getAttribute("data-offer-id");
+            offers[id] = true;
+            if (!offerFor(id)) {
+              offerQueue.insertBefore(document.importNode(fresh, true), offerQueue.querySelector("[data-empty]"));
+            } else {
+              refreshOffer(id);
+            }
+          });
+          Array.prototype.forEach.call(offerQueue.querySelectorAll("[data-testid=offer-item]"), function (item) {
+            var id = item.getAttribute("data-offer-id");
+            if (!offers[id]) { refreshOffer(id); }
+          });
+          syncEmpty(offerQueue);
+        })
+        .catch(function () {});
       refreshSanctions();
-    });
+      refreshEvents();
+    }
   }
 
   var moderationRoot = document.getElementById("moderation");

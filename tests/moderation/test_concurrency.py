@@ -104,3 +104,37 @@ def test_simultaneous_flags_hide_once(world: dict[str, Any], borough_ticket: Any
     assert Comment.objects.get(pk=comment.pk).visibility == "hidden"
     assert TicketEvent.objects.filter(ticket=borough_ticket, type="comment.hidden").count() == 1
     assert AuditEntry.objects.filter(action="auto_hide").count() == 1
+
+
+def test_accept_and_decline_of_one_pending_offer_at_once_give_one_outcome(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    """Moderators whose consoles all show the offer pending click Accept or Decline at once:
+    one decision, and every other click is told who decided ("Already handled by …")."""
+    from moderation.models import Offer
+
+    offer = mod.offer_create(
+        actor=actor_for(anon="racing-helper-000001"),
+        ticket_id=borough_ticket.pk,
+        message="I can lend a generator",
+        contact="555-0100",
+    )
+
+    def decide(i: int) -> Any:
+        return mod.offer_review(
+            actor=actor_for(world["volunteer"] if i % 2 else world["admin"]),
+            offer_id=offer.pk,
+            decision="decline" if i % 2 else "accept",
+            expect="pending",
+        )
+
+    done, errors = _race(decide)
+    assert len(done) == 1 and len(errors) == N - 1, errors
+    assert all(isinstance(e, Conflict) and "Already handled by" in str(e) for e in errors)
+    decisions = AuditEntry.objects.filter(target_type="offer", target_id=str(offer.pk)).exclude(
+        action="offer.create"
+    )
+    assert decisions.count() == 1
+    offer.refresh_from_db()
+    expected = {"offer.accept": Offer.Status.ACCEPTED, "offer.decline": Offer.Status.DECLINED}
+    assert offer.status == expected[decisions.get().action]

@@ -13,7 +13,6 @@ from moderation import services as mod
 from moderation.models import AuditEntry, Flag, Offer
 from tests.conftest import actor_for, client_for
 from tests.moderation.conftest import anon_client, comment_on
-from tickets import services as ticket_services
 from tickets.models import Comment, Identity
 
 
@@ -106,13 +105,10 @@ def test_taking_a_flagged_ticket_down_from_the_queue(
     _flag(client_for(world["outsider"]), "tickets", borough_ticket.pk)
     url = f"/api/v1/moderation/items/ticket/{borough_ticket.pk}/hide/"
     answer = client_for(world["volunteer"]).post(url, {"reason": "phone number"}, format="json")
-    if hasattr(ticket_services, "ticket_set_visibility"):
-        assert answer.status_code == 200, answer.content
-        borough_ticket.refresh_from_db()
-        assert borough_ticket.visibility == "hidden"
-    else:  # the takedown service is merged separately: a clear refusal, nothing resolved
-        assert answer.status_code == 403 and "not available" in answer.json()["detail"]
-        assert Flag.objects.filter(ticket=borough_ticket, resolution="").count() == 1
+    assert answer.status_code == 200, answer.content
+    borough_ticket.refresh_from_db()
+    assert borough_ticket.visibility == "hidden"
+    assert not Flag.objects.filter(ticket=borough_ticket, resolution="").exists()
     dismiss = f"/api/v1/moderation/items/ticket/{borough_ticket.pk}/dismiss/"
     citizen = client_for(world["outsider"]).post(dismiss, {"reason": "x"}, format="json")
     assert citizen.status_code == 403
@@ -292,6 +288,25 @@ def test_reporting_an_offer_from_the_ticket_page(
         "a moderator will look at it"
         in browser.get(f"/tickets/{borough_ticket.pk}/").content.decode()
     )
+
+
+def test_an_unknown_offer_flag_reason_is_a_400_naming_reason_with_the_form_again(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    offer = _accepted_offer(world, borough_ticket)
+    browser = Client()
+    url = f"/tickets/{borough_ticket.pk}/offers/{offer.pk}/flag/"
+    refused = browser.post(url, {"reason": "meh"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert 'data-error-for="reason"' in page and "Choose what is wrong from the list." in page
+    assert f'action="{url}"' in page and 'name="reason"' in page  # usable without JavaScript
+    assert not Flag.objects.filter(offer=offer).exists()
+    french = browser.post(url, {"reason": ""}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.status_code == 400
+    assert "Choisissez ce qui ne va pas dans la liste." in french.content.decode()
+    assert browser.post(url, {"reason": "spam"}).status_code == 303
+    assert Flag.objects.filter(offer=offer).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
