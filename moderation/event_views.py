@@ -69,7 +69,7 @@ def _labels() -> dict[str, dict[str, str]]:
     return {
         "status": {str(value): str(label) for value, label in Ticket.Status.choices},
         "jurisdiction": dict(Jurisdiction.objects.values_list("slug", "name")),
-        "service": {t.code: str(t.name) for t in ServiceType.objects.all()},
+        "service": {t.code: t.local_name for t in ServiceType.objects.all()},
     }
 
 

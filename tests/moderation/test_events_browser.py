@@ -150,6 +150,8 @@ def test_the_french_event_page_is_french_live_and_accessible(server: Daphne, bro
             )
             text = row.inner_text()
             assert "riverton" not in text and " open" not in text, text
+            # The type's French name, as on the rows rendered with the page.
+            assert "Rue non déneigée" in text and "Unploughed" not in text, text
             agent = token(server.url, "agent", "demo-agent")
             status, _moved = http(
                 "POST",
@@ -168,10 +170,50 @@ def test_the_widget_speaks_french_in_a_french_page(server: Daphne, browser: Any)
     page = browser.new_context(locale="en-US").new_page()
     page.goto(f"{server.url}/embed/?event=snowstorm&lang=fr")
     expect(page.get_by_test_id("embed-list")).to_be_visible()
+    expect(page.get_by_test_id("live-state")).to_have_attribute(
+        "data-state", "live", timeout=10_000
+    )
     labels = page.locator("[data-testid=embed-list] [data-status]").all_inner_texts()
     assert labels and set(labels) <= {"Ouvert", "Pris en charge", "Fermé"}, labels
+    # Type names too: French on the rows rendered with the widget and on a live one.
+    metas = page.locator("[data-testid=embed-list] .fx-meta").all_inner_texts()
+    assert any("Rue non déneigée" in m for m in metas), metas
+    assert not any("Unploughed" in m for m in metas), metas
+    citizen = token(server.url, "citizen", "demo-citizen")
+    status, created = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/",
+        {"title": "Trottoir glacé rue Ste-Anne", "service_code": "snow", **STORM_POINT},
+        {"Authorization": f"Token {citizen}"},
+    )
+    assert status == 201 and created["event"] == "snowstorm", created
+    live = page.locator(f'[data-testid=embed-list] [data-ticket-id="{created["id"]}"]')
+    expect(live.locator(".fx-meta")).to_contain_text("Rue non déneigée", timeout=5_000)
+    expect(live.locator(".fx-meta")).not_to_contain_text("Unploughed")
     expect(page.get_by_test_id("embed-announcements")).not_to_be_empty()
     page.context.close()
+
+
+def test_the_widget_and_its_docs_are_accessible_in_both_languages(
+    server: Daphne, browser: Any
+) -> None:
+    """axe on the widget and on its docs page (with its live preview), English and French,
+    desktop and phone; nothing wider than the screen."""
+    from playwright.sync_api import expect
+
+    for locale, lang in (("en-US", "en"), ("fr-FR", "fr")):
+        for viewport in (DESKTOP, PHONE):
+            context = browser.new_context(locale=locale, viewport=viewport, bypass_csp=True)
+            page = context.new_page()
+            for url in (f"/embed/?event=snowstorm&lang={lang}", "/widget/"):
+                page.goto(f"{server.url}{url}")
+                assert page.locator("html").get_attribute("lang") == lang, url
+                if url.startswith("/embed/"):
+                    expect(page.get_by_test_id("embed-list")).to_be_visible()
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"] + 1, (url, viewport, width)
+                assert axe_problems(page) == [], (url, lang, viewport)
+            context.close()
 
 
 def test_the_event_form_in_french_on_a_phone(server: Daphne, browser: Any) -> None:
