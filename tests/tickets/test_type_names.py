@@ -95,3 +95,11 @@ def test_an_admin_renames_a_type_in_french_and_french_pages_show_it(
     assert "Unploughed street" in event_page and "Rue à déneiger" not in event_page
     widget = english.get("/embed/?event=blizzard&lang=en").content.decode()
     assert "Unploughed street" in widget and "Rue à déneiger" not in widget
+
+
+def test_the_report_forms_questions_name_the_type_in_the_pages_language(world: Any) -> None:
+    """The pothole's questions are headed by its name: French on the French form."""
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/tickets/new/").content.decode()
+    assert "À propos : Nid-de-poule" in french and "À propos : Pothole" not in french
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/tickets/new/").content.decode()
+    assert "About this Pothole" in english
