@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from moderation import permissions, selectors, services
+from moderation import event_hub, permissions, selectors, services
 from moderation.event_forms import EventForm, initial_of
 from moderation.services.announcements import BODY_MAX
 from tickets import selectors as ticket_selectors
@@ -48,14 +48,20 @@ def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-created_at", "-id")[:100]
     )
     user = request.user
+    # Who moderates this event's place: announces, and sees the offers awaiting review.
+    moderator = permissions.is_moderator(user) and permissions.can_moderate_jurisdiction(
+        user, emergency.jurisdiction_id
+    )
     context = {
         "emergency": emergency,
         "tickets": tickets,
         "active": emergency.is_active(),
         "announcements": list(selectors.announcements(emergency)[:20]),
-        "offers": selectors.event_offer_counts(emergency),
-        "can_announce": permissions.is_moderator(user)
-        and permissions.can_moderate_jurisdiction(user, emergency.jurisdiction_id),
+        "offers": event_hub.event_offers(emergency, moderator=moderator),
+        "activity": event_hub.activity(emergency),
+        "activity_keep": event_hub.ACTIVITY_KEEP,
+        "can_announce": moderator,
+        "moderator": moderator,
         "can_edit": permissions.can_declare_emergency(user)
         and permissions.can_moderate_jurisdiction(user, emergency.jurisdiction_id),
         "labels": _labels(),
@@ -63,13 +69,14 @@ def emergency_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "moderation/event.html", context)
 
 
-def _labels() -> dict[str, dict[str, str]]:
-    """What live rows show, in the page's language: status labels, place and type names
-    (the socket carries codes and slugs)."""
+def _labels() -> dict[str, Any]:
+    """What live rows and feed entries show, in the page's language: status labels, place and
+    type names (the socket carries codes and slugs), the offers' and the feed's sentences."""
     return {
         "status": {str(value): str(label) for value, label in Ticket.Status.choices},
         "jurisdiction": dict(Jurisdiction.objects.values_list("slug", "name")),
-        "service": {t.code: str(t.name) for t in ServiceType.objects.all()},
+        "service": {t.code: t.local_name for t in ServiceType.objects.all()},
+        **event_hub.sentences(),
     }
 
 

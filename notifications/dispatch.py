@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications import conf, inapp, jobs, links, mail, push, verification
 from notifications.models import AddressVerification, AreaSubscription, Batch, FixCheck
@@ -43,14 +43,17 @@ def _ticket(ticket_id: int | None) -> Ticket | None:
     )
 
 
-def ticket_context(ticket: Ticket) -> dict[str, Any]:
-    """What every message may say about a ticket: public facts only."""
+def ticket_context(ticket: Ticket, language: str) -> dict[str, Any]:
+    """What every message may say about a ticket: public facts only, in the recipient's
+    `language` (its status and type names)."""
+    with translation.override(language):
+        status = str(ticket.get_status_display())
     return {
         "ticket": {
             "id": ticket.pk,
             "title": ticket.title,
-            "status": ticket.get_status_display(),
-            "service_name": ticket.service_type.name,
+            "status": status,
+            "service_name": ticket.service_type.name_in(language),
             "address": ticket.address,
             "url": links.ticket_url(ticket.pk),
         }
@@ -107,7 +110,7 @@ def send_receipt(ticket: Ticket) -> None:
         kind="receipt",
         language=language,
         context={
-            **ticket_context(ticket),
+            **ticket_context(ticket, language),
             "jurisdiction": {
                 "name": jurisdiction.name,
                 "team_name": jurisdiction.team_name,
@@ -160,7 +163,7 @@ def notify_agents(ticket: Ticket) -> None:
             kind="agent_new",
             language=language_for(agent),
             context={
-                **ticket_context(ticket),
+                **ticket_context(ticket, language_for(agent)),
                 "jurisdiction_name": ticket.jurisdiction.name,
                 "description": redact(ticket.description),
                 "reporter": redact(ticket.public_reporter),
@@ -195,7 +198,7 @@ def send_area_alerts(ticket: Ticket) -> None:
             kind="area_alert",
             language=sub.language or settings.LANGUAGE_CODE,
             context={
-                **ticket_context(ticket),
+                **ticket_context(ticket, sub.language or settings.LANGUAGE_CODE),
                 "area": sub.describe(),
                 "description": redact(ticket.description),
                 "unsubscribe_url": unsubscribe,
@@ -205,14 +208,15 @@ def send_area_alerts(ticket: Ticket) -> None:
 
 
 def send_alert_confirmation(sub: AreaSubscription) -> None:
+    language = sub.language or settings.LANGUAGE_CODE
     mail.queue(
         recipient=sub.email,
         key=f"alert-confirm:{sub.pk}",
         kind="alert_confirm",
-        language=sub.language or settings.LANGUAGE_CODE,
+        language=language,
         context={
             "area": sub.describe(),
-            "service_names": [st.name for st in sub.service_types.all()],
+            "service_names": [st.name_in(language) for st in sub.service_types.all()],
             "confirm_url": links.alert_confirm_url(sub.pk),
         },
     )
@@ -324,7 +328,7 @@ def _send_follower_updates(batch: Batch) -> None:
         kind="follower_update",
         language=language,
         context={
-            **ticket_context(ticket),
+            **ticket_context(ticket, language),
             "changes": changes,
             "count": len(changes),
             "unsubscribe_url": unsubscribe,
@@ -337,8 +341,9 @@ def _send_agent_digest(batch: Batch) -> None:
     agent = batch.user
     if agent is None or not verified_email(agent):
         return
+    language = language_for(agent)
     tickets = [
-        ticket_context(t)["ticket"]
+        ticket_context(t, language)["ticket"]
         for t in Ticket.objects.filter(pk__in=batch.items)
         .select_related("service_type")
         .order_by("created_at", "pk")
@@ -349,7 +354,7 @@ def _send_agent_digest(batch: Batch) -> None:
         recipient=agent.email,
         key=f"agent-digest:{batch.pk}",
         kind="agent_digest",
-        language=language_for(agent),
+        language=language,
         context={"tickets": tickets, "count": len(tickets)},
     )
 
@@ -386,7 +391,7 @@ def ask_is_it_fixed(ticket_id: int, close_seq: int) -> None:
             kind="is_it_fixed",
             language=language,
             context={
-                **ticket_context(ticket),
+                **ticket_context(ticket, language),
                 "yes_url": links.is_it_fixed_url(check.pk, "yes"),
                 "no_url": links.is_it_fixed_url(check.pk, "no"),
                 "unsubscribe_url": unsubscribe,

@@ -299,7 +299,7 @@ def payload(delivery: PushDelivery) -> dict[str, str]:
             body = values["title"]
         else:
             title = _("New report #%(id)s near you") % values
-            body = f"{values['title']} · {ticket.service_type.name}"
+            body = f"{values['title']} · {ticket.service_type.local_name}"
         return {
             "title": str(title),
             "body": str(body),

@@ -51,6 +51,8 @@ ERROR = "error"
 PONG = "pong"
 # An emergency's announcement: to its event page and every ticket socket of its tickets.
 EVENT_ANNOUNCEMENT = "event.announcement"
+# An offer of an emergency changed (to its event page's feed group; not durable, no seq).
+EVENT_OFFER = "event.offer"
 # Events that also go to the public area feeds.
 # (`ticket.hidden` / `ticket.restored` too, so open lists and maps drop or refetch it.)
 FEED_TYPES = frozenset({TICKET_CREATED, TICKET_STATUS_CHANGED, TICKET_HIDDEN, TICKET_RESTORED})
@@ -224,6 +226,23 @@ class EventAnnouncement(TypedDict):
     at: IsoTime
 
 
+@with_config(FORBID)
+class EventOffer(TypedDict):
+    """`event.offer`: an offer of help in an emergency, as anyone may see it. Never its
+    contact, message, area or author. Sent only for offers that were never held: `pending`
+    carries no `skills` (nothing unreviewed is shown); `accepted` and `completed` are listed on
+    the event page; `declined` or `withdrawn` take it off."""
+
+    id: int
+    event: str
+    status: Literal["pending", "accepted", "completed", "declined", "withdrawn"]
+    skills: NotRequired[str]
+    ticket: int | None
+    ticket_title: NotRequired[str]
+    ticket_url: NotRequired[str]
+    at: IsoTime
+
+
 # --- Casework: staff-only messages -------------------------------------------------------
 # Never in the public log, never with a seq: sent to the ticket's staff group (its socket,
 # joined by staff of its jurisdiction only) and the agents' moderation group of the place.
@@ -295,6 +314,7 @@ DATA_TYPES: dict[str, Any] = {
     ERROR: ErrorData,
     PONG: PongData,
     EVENT_ANNOUNCEMENT: EventAnnouncement,
+    EVENT_OFFER: EventOffer,
     TICKET_ASSIGNED: TicketAssigned,
     NOTE_CREATED: NoteData,
     TICKET_PRIORITY_CHANGED: TicketPriorityChanged,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from tickets import selectors
 from tickets.filters import TicketFilter
-from tickets.models import Ticket
+from tickets.models import ServiceType, Ticket
 from tickets.public import ticket_summary
 
 WIDGET_SIZE = 10
@@ -52,8 +52,9 @@ def _widget(request: HttpRequest) -> HttpResponse:
             {"errors": errors, "tickets": [], "labels": labels},
             status=400,
         )
+    language = translation.get_language()
     tickets = [
-        {**ticket_summary(t), "status_label": labels.get(t.status, t.status)}
+        {**ticket_summary(t, language=language), "status_label": labels.get(t.status, t.status)}
         for t in filterset.qs[:WIDGET_SIZE]
     ]
     return render(
@@ -69,7 +70,9 @@ def _widget(request: HttpRequest) -> HttpResponse:
                 "bbox": params.get("bbox", ""),
                 "size": WIDGET_SIZE,
                 "status": labels,
-                "lang": translation.get_language(),
+                # Type names in the widget's language (live rows carry only the code's).
+                "services": {st.code: st.name_in(language) for st in ServiceType.objects.all()},
+                "lang": language,
             },
         },
     )

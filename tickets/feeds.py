@@ -66,7 +66,7 @@ class TicketListFeed(Feed):
         parts = [item.description or item.title]
         if item.address:
             parts.append(item.address)
-        parts.append(f"{item.service_type.name} · {item.jurisdiction.name}")
+        parts.append(f"{item.service_type.local_name} · {item.jurisdiction.name}")
         return html("\n\n".join(parts))
 
     def item_link(self, item: Ticket) -> str:
@@ -87,7 +87,7 @@ class TicketListFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item: Ticket) -> list[str]:
-        return [clean(item.service_type.name), item.status]
+        return [clean(item.service_type.local_name), item.status]
 
     def latest(self, qs: Any) -> list[Ticket]:
         return list(qs.order_by("-created_at", "-id")[:FEED_SIZE])
@@ -248,7 +248,7 @@ class TicketFeed(Feed):
 
     def description(self, obj: Ticket) -> str:
         return clean(
-            f"{obj.get_status_display()} · {obj.service_type.name} · {obj.jurisdiction.name}"
+            f"{obj.get_status_display()} · {obj.service_type.local_name} · {obj.jurisdiction.name}"
         )
 
     def items(self, obj: Ticket) -> list[Entry]:

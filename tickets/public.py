@@ -28,14 +28,17 @@ def comment_public(comment: Comment) -> dict[str, Any]:
     }
 
 
-def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+def ticket_summary(ticket: Ticket, *, language: str | None = None) -> dict[str, Any]:
+    """`language`: the type's name in it (a page's widget); without it, the canonical name
+    (the event log and the API: a socket's readers name the type from its code)."""
+    service = ticket.service_type
     return {
         "id": ticket.pk,
         "title": ticket.title,
         "description": ticket.description,
         "status": ticket.status,
-        "service_code": ticket.service_type.code,
-        "service_name": ticket.service_type.name,
+        "service_code": service.code,
+        "service_name": service.name_in(language) if language else service.name,
         "jurisdiction": ticket.jurisdiction.slug,
         "event": ticket.emergency_slug,
         "lat": ticket.lat,

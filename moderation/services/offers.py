@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from moderation import feed, selectors
 from moderation.models import Offer
-from moderation.services import audit
+from moderation.services import audit, event_feed
 from moderation.services._common import lock_offer, rate_limit
 from moderation.services.handled import DONE, OFFER_OUTCOMES, already_handled
 from moderation.services.sanctions import posting_policy
@@ -56,6 +56,7 @@ def _offer_events(offer: Offer, *, created: bool) -> None:
         data=selectors.offer_private(offer),
         at=offer.updated_at,
     )
+    event_feed.offer_changed(offer)  # the event page's offers and activity feed
 
 
 def offer_create(

@@ -10,6 +10,7 @@
   var cfg = JSON.parse(cfgEl.textContent);
   var bbox = cfg.bbox ? cfg.bbox.split(",").map(Number) : null;
   var statusLabels = cfg.status || {};
+  var serviceNames = cfg.services || {};
   var announcements = document.querySelector("[data-testid=embed-announcements]");
   function statusLabel(status) {
     return Object.prototype.hasOwnProperty.call(statusLabels, status) ? statusLabels[status] : status;
@@ -40,7 +41,9 @@
     status.textContent = statusLabel(t.status);
     var meta = document.createElement("span");
     meta.className = "fx-meta";
-    meta.textContent = (t.service_name || t.service_code || "") + (t.address ? " · " + t.address : "");
+    var service = Object.prototype.hasOwnProperty.call(serviceNames, t.service_code)
+      ? serviceNames[t.service_code] : (t.service_name || t.service_code || "");
+    meta.textContent = service + (t.address ? " · " + t.address : "");
     li.appendChild(a);
     li.appendChild(status);
     li.appendChild(meta);

@@ -1,7 +1,9 @@
-/* Event page (/events/<slug>/), the hub of an emergency: its tickets and announcements stay
-   live over /ws/feed/?event=<slug>; moderators post announcements through the JSON API.
-   Labels come from the page (json_script "event-labels", in the page's language); text from
-   the server is only ever set with textContent, never as HTML. */
+/* Event page (/events/<slug>/), the hub of an emergency: its tickets, announcements, offers of
+   help and activity feed stay live over /ws/feed/?event=<slug> (ticket.created,
+   ticket.status_changed, ticket.hidden, event.announcement, event.offer); moderators post
+   announcements through the JSON API. Labels and sentences come from the page (json_script
+   "event-labels", in the page's language); text from the server is only ever set with
+   textContent, never as HTML. */
 (function () {
   "use strict";
 
@@ -88,6 +90,100 @@
     return li;
   }
 
+  function ticketLink(id, title, url) {
+    return el("a", { href: url || "/tickets/" + id + "/" }, "#" + id + " " + (title || ""));
+  }
+
+  // --- Offers of help: accepted and completed for everyone, pending for moderators --------
+  function offerRow(root, d) {
+    var li = el("li", { "class": "event-offer", "data-testid": "event-offer", "data-offer-id": d.id, "data-status": d.status });
+    li.appendChild(el("span", { "class": "badge badge-offer-" + d.status, "data-offer-status": "" }, label("offer", d.status)));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", { "class": "event-offer-what" }, d.skills || label("words", "no_skills")));
+    li.appendChild(document.createTextNode(" "));
+    var where = el("span", { "class": "muted" }, "· ");
+    if (d.ticket) { where.appendChild(ticketLink(d.ticket, d.ticket_title, d.ticket_url)); }
+    else { where.appendChild(document.createTextNode(label("words", "whole_event"))); }
+    li.appendChild(where);
+    if (d.status === "pending") {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("a", { "class": "event-offer-review", "data-testid": "event-offer-review", href: root.getAttribute("data-console") }, label("words", "review")));
+    }
+    return li;
+  }
+
+  function updateOffer(root, list, d) {
+    var moderator = root.getAttribute("data-moderator") === "1";
+    var old = list.querySelector('[data-offer-id="' + d.id + '"]');
+    var listed = d.status === "accepted" || d.status === "completed" || (moderator && d.status === "pending");
+    if (!listed) {
+      if (old) { old.parentNode.removeChild(old); }
+      return;
+    }
+    if (old && d.status === "pending") { return; }  // the page's row says more than the socket
+    var row = offerRow(root, d);
+    if (old) { list.replaceChild(row, old); return; }
+    var empty = list.querySelector("[data-empty]");
+    if (empty) { empty.parentNode.removeChild(empty); }
+    list.insertBefore(row, list.firstChild);
+  }
+
+  // --- The activity feed: newest first, the same sentences as the rendered entries --------
+  function addActivity(feed, entry) {
+    if (feed.querySelector('[data-key="' + entry.key + '"]')) { return; }
+    var empty = feed.querySelector("[data-empty]");
+    if (empty) { empty.parentNode.removeChild(empty); }
+    var attrs = { "class": "activity-item activity-" + entry.kind, "data-testid": "activity-item", "data-kind": entry.kind, "data-key": entry.key };
+    if (entry.ticket) { attrs["data-ticket-id"] = entry.ticket; }
+    var li = el("li", attrs);
+    var when = new Date(entry.at);
+    li.appendChild(el("time", { datetime: entry.at || "" }, isNaN(when) ? "" : dateFormat.format(when)));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", { "class": "activity-what" }, entry.what));
+    if (entry.body) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", { "class": "activity-body" }, entry.body));
+    }
+    if (entry.ticket) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(ticketLink(entry.ticket, entry.title, entry.url));
+    }
+    feed.insertBefore(li, feed.firstChild);
+    var keep = parseInt(feed.getAttribute("data-keep"), 10) || 50;
+    while (feed.children.length > keep) { feed.removeChild(feed.lastChild); }
+  }
+
+  function activityOf(message) {
+    var d = message.data || {};
+    var at = message.at || d.at || d.created_at || new Date().toISOString();
+    if (message.type === "ticket.created") {
+      return { key: "ticket-" + d.id, kind: "ticket", at: d.created_at || at, what: label("activity", "ticket"), ticket: d.id, title: d.title, url: d.url };
+    }
+    if (message.type === "ticket.status_changed" && d.to) {
+      var id = d.id || message.ticket;
+      var what = label("activity", "status").replace("%(status)s", label("status", d.to));
+      return { key: "status-" + id + "-" + d.to + "-" + at, kind: "status", at: at, what: what, ticket: id, title: d.title };
+    }
+    if (message.type === "event.announcement") {
+      return { key: "announcement-" + d.id, kind: "announcement", at: d.at || at, what: label("activity", "announcement"), body: d.body };
+    }
+    if (message.type === "event.offer" && (d.status === "accepted" || d.status === "completed")) {
+      return { key: "offer-" + d.id + "-" + d.status, kind: d.status, at: d.at || at, what: label("activity", d.status), body: d.skills, ticket: d.ticket, title: d.ticket_title, url: d.ticket_url };
+    }
+    return null;
+  }
+
+  function forgetTicket(root, id) {
+    // Taken down: its row, its feed entries and the offers on it leave the page.
+    root.querySelectorAll('[data-ticket-id="' + id + '"]').forEach(function (node) { node.parentNode.removeChild(node); });
+    root.querySelectorAll("[data-testid=event-offer] a").forEach(function (a) {
+      if (a.getAttribute("href") === "/tickets/" + id + "/") {
+        var row = a.closest("[data-testid=event-offer]");
+        if (row) { row.parentNode.removeChild(row); }
+      }
+    });
+  }
+
   function announcementForm(form, list) {
     var errorBox = form.querySelector("[data-testid=announcement-error]");
     form.addEventListener("submit", function (event) {
@@ -121,10 +217,18 @@
     var list = root.querySelector("[data-testid=event-tickets]");
     var announcements = root.querySelector("[data-testid=announcement-list]");
     var form = root.querySelector("[data-testid=announcement-form]");
+    var offers = root.querySelector("[data-testid=event-offer-list]");
+    var feed = root.querySelector("[data-testid=event-activity]");
     if (form) { announcementForm(form, announcements); }
     liveSocket(root, function (message) {
       var d = message.data || {};
-      if (message.type === "event.announcement") {
+      var entry = feed && activityOf(message);
+      if (entry) { addActivity(feed, entry); }
+      if (message.type === "ticket.hidden") {
+        forgetTicket(root, d.id || message.ticket);
+      } else if (message.type === "event.offer") {
+        if (offers) { updateOffer(root, offers, d); }
+      } else if (message.type === "event.announcement") {
         addAnnouncement(announcements, d);
       } else if (message.type === "ticket.created") {
         if (list.querySelector('[data-ticket-id="' + d.id + '"]')) { return; }

@@ -347,6 +347,23 @@ def test_an_area_alert_owner_with_a_browser_hears_of_new_tickets(
     assert data["url"] == f"/tickets/{ticket.pk}/"
 
 
+def test_a_new_report_push_names_the_type_in_the_recipients_language(
+    world: Any, make_ticket: Any, vapid: str, push_service: PushService, clock: Any
+) -> None:
+    """Issue 18: a French recipient reads the type's French name, never the English one."""
+    NotificationPreference.objects.create(user=world["outsider"], language="fr")
+    AreaSubscription.objects.create(
+        email="outsider@example.org", jurisdiction=world["old_port"], confirmed_at=clock.now()
+    )
+    browser = Browser(push_service.url + "/alerts")
+    assert _subscribe(_token_client(world["outsider"]), browser).status_code == 201
+    ticket = make_ticket(title="Rue bloquée", service_code="snow")
+    run_tasks()
+    data = browser.read(push_service.wait_for(1)[0])
+    assert data["title"] == f"Nouveau signalement nº {ticket.pk} près de chez vous"
+    assert data["body"] == "Rue bloquée · Rue non déneigée"
+
+
 def test_an_expired_subscription_410_is_removed(
     world: Any, make_ticket: Any, vapid: str, push_service: PushService
 ) -> None:

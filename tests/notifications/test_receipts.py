@@ -74,6 +74,29 @@ def test_french_recipients_get_french_mail(world: Any, make_ticket: Any, outbox:
     assert Delivery.objects.get(recipient="owner@example.org").language == "fr"
 
 
+def test_a_french_agent_reads_the_types_french_name_and_an_english_one_the_english(
+    world: Any, make_ticket: Any, outbox: list
+) -> None:
+    """Issue 18: the type's name in the recipient's language (its French name from the admin),
+    in the text and HTML parts alike; the status too."""
+    agent = world["borough-agent"]
+    pref = NotificationPreference.objects.create(user=agent, language="fr")
+    ticket = make_ticket(service_code="snow")
+    run_tasks()
+    [mail] = to(outbox, agent.email)
+    assert mail.subject.startswith("Nouveau signalement") and f"{ticket.pk}" in mail.subject
+    for body in (mail.body, html_of(mail)):
+        assert "Rue non déneigée" in body, body
+        assert "Unploughed" not in body, body
+    pref.language = "en"
+    pref.save()
+    outbox.clear()
+    make_ticket(service_code="snow", title="Second")
+    run_tasks()
+    [mail] = to(outbox, agent.email)
+    assert "Unploughed street" in mail.body and "Rue non déneigée" not in mail.body
+
+
 def test_an_email_given_on_the_report_form_gets_the_receipt_once_verified(
     world: Any, outbox: list, clock: Any
 ) -> None:

@@ -61,3 +61,33 @@ def test_a_well_formed_message_passes() -> None:
 def test_malformed_messages_are_refused(message: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         events.validate(message)
+
+
+def event_offer(**data: Any) -> dict[str, Any]:
+    payload = {
+        "id": 4,
+        "event": "snowstorm",
+        "status": "accepted",
+        "skills": "Snow blower",
+        "ticket": 2,
+        "ticket_title": "Street not ploughed",
+        "ticket_url": "/tickets/2/",
+        "at": "2026-01-01T00:00:00Z",
+        **data,
+    }
+    return events.envelope(type=events.EVENT_OFFER, ticket=None, data=payload)
+
+
+def test_an_event_offer_never_carries_a_contact_message_or_author() -> None:
+    """`event.offer` (the event page's offers and feed): the schema refuses any private key."""
+    events.validate(event_offer())
+    events.validate(event_offer(ticket=None))  # an offer on the whole event
+    pending = event_offer(status="pending")
+    for key in ("skills", "ticket_title", "ticket_url"):
+        del pending["data"][key]
+    events.validate(pending)
+    for private in ("contact", "message", "area", "author", "author_key", "note", "held"):
+        with pytest.raises(jsonschema.ValidationError):
+            events.validate(event_offer(**{private: "x"}))
+    with pytest.raises(jsonschema.ValidationError):
+        events.validate(event_offer(status="held"))

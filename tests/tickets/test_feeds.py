@@ -146,3 +146,25 @@ def test_control_characters_do_not_break_feeds(world: dict[str, Any], make_ticke
     assert channel.find("item") is not None
     rss(Client(), "/feeds/jurisdictions/riverton.rss")
     assert Ticket.objects.count() == 1
+
+
+def test_a_french_feed_names_types_in_french(world: dict[str, Any], make_ticket: Any) -> None:
+    """Issue 18: a feed read in French (the reader's Accept-Language) names the type by its
+    French name, in each item and in a ticket feed's description; in English, the English."""
+    ticket = make_ticket(title="Snowbank on Harbour", service_code="snow")
+    for language, wanted, unwanted in (
+        ("fr", "Rue non déneigée", "Unploughed street"),
+        ("en", "Unploughed street", "Rue non déneigée"),
+    ):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        channel = rss(client, "/feeds/jurisdictions/old-port.rss")
+        [item] = [
+            i for i in channel.findall("item") if i.findtext("guid").endswith(f"-{ticket.pk}")
+        ]
+        assert wanted in item.findtext("description"), item.findtext("description")
+        assert wanted in [c.text for c in item.findall("category")]
+        text = client.get("/feeds/jurisdictions/old-port.atom").content.decode()
+        assert wanted in text and unwanted not in text
+        channel = rss(client, f"/feeds/tickets/{ticket.pk}.rss")
+        assert wanted in channel.findtext("description"), channel.findtext("description")
+        assert unwanted not in channel.findtext("description")

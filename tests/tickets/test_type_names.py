@@ -1,0 +1,105 @@
+"""Issue 18: a service type's name is shown in the page's language. An admin gives a type its
+French name in the Django admin, and French pages (the event page, the widget, the report
+form) show it at once; English pages keep the canonical name."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tickets.models import EmergencyEvent, ServiceType
+
+pytestmark = pytest.mark.django_db
+
+
+class FormFields(HTMLParser):
+    """The values a browser would post from the admin's change form (#…_form)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._chosen = False
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("id", "").endswith("_form"):
+            self._inside = True
+        if not self._inside or "disabled" in a:
+            return
+        name = a.get("name", "")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind in ("submit", "button", "file"):
+                return
+            self.values.append((name, a.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values.append((name, ""))
+        elif tag == "select" and name:
+            self._select, self._chosen = name, False
+        elif tag == "option" and self._select and "selected" in a:
+            self.values.append((self._select, a.get("value", "")))
+            self._chosen = True
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            name, text = self.values[-1]
+            self.values[-1] = (name, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._inside = False
+
+
+def test_an_admin_renames_a_type_in_french_and_french_pages_show_it(
+    world: Any, make_ticket: Any
+) -> None:
+    EmergencyEvent.objects.create(name="Blizzard", slug="blizzard", starts_at="2020-01-01T00:00Z")
+    make_ticket(title="Snowbank", service_code="snow", event="blizzard")
+    snow = ServiceType.objects.get(code="snow")
+    admin = Client()
+    admin.force_login(world["admin"])
+    url = reverse("admin:tickets_servicetype_change", args=[snow.pk])
+    page = admin.get(url)
+    assert page.status_code == 200
+    assert 'name="name_fr"' in page.content.decode(), "the admin lacks the French name field"
+    form = FormFields()
+    form.feed(page.content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in form.values:
+        data.setdefault(name, []).append(value)
+    data["name_fr"] = ["Rue à déneiger"]
+    answer = admin.post(url, data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    snow.refresh_from_db()
+    assert (snow.name, snow.name_fr) == ("Unploughed street", "Rue à déneiger")
+
+    french, english = Client(HTTP_ACCEPT_LANGUAGE="fr"), Client(HTTP_ACCEPT_LANGUAGE="en")
+    for path in ("/events/blizzard/", "/embed/?event=blizzard&lang=fr", "/tickets/new/"):
+        html = french.get(path).content.decode()
+        assert "Rue à déneiger" in html and "Unploughed street" not in html, path
+    event_page = english.get("/events/blizzard/").content.decode()
+    assert "Unploughed street" in event_page and "Rue à déneiger" not in event_page
+    widget = english.get("/embed/?event=blizzard&lang=en").content.decode()
+    assert "Unploughed street" in widget and "Rue à déneiger" not in widget
+
+
+def test_the_report_forms_questions_name_the_type_in_the_pages_language(world: Any) -> None:
+    """The pothole's questions are headed by its name: French on the French form."""
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/tickets/new/").content.decode()
+    assert "À propos : Nid-de-poule" in french and "À propos : Pothole" not in french
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/tickets/new/").content.decode()
+    assert "About this Pothole" in english
