@@ -68,6 +68,19 @@ def flagged_comment(server: Daphne, body: str) -> int:
     return int(comment["id"])
 
 
+def declare_event(
+    server: Daphne, headers: dict[str, str], *, name: str, slug: str, starts: str
+) -> None:
+    """An emergency event declared through the API (the console's own form is tested once)."""
+    status, event = http(
+        "POST",
+        f"{server.url}/api/v1/events/",
+        {"name": name, "slug": slug, "starts_at": starts},
+        headers,
+    )
+    assert status == 201, event
+
+
 def test_a_flag_reaches_every_console_and_two_moderators_race(server: Daphne, browser: Any) -> None:
     from playwright.sync_api import expect
 
@@ -421,13 +434,7 @@ def test_french_console_says_takedowns_and_event_edits_in_words(
     assert status == 200, hidden
     # An event is declared, then edited.
     slug = f"crue-{ticket_id}"
-    status, event = http(
-        "POST",
-        f"{server.url}/api/v1/events/",
-        {"name": "Crue", "slug": slug, "starts_at": "2026-01-01T00:00:00Z"},
-        admin,
-    )
-    assert status == 201, event
+    declare_event(server, admin, name="Crue", slug=slug, starts="2026-01-01T00:00:00Z")
     status, event = http(
         "PATCH", f"{server.url}/api/v1/events/{slug}/", {"name": "Crue du fleuve"}, admin
     )
@@ -455,13 +462,7 @@ def test_an_agent_edits_and_ends_an_event_from_the_console(server: Daphne, brows
 
     admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
     slug = f"console-storm-{open_ticket(server)}"
-    status, event = http(
-        "POST",
-        f"{server.url}/api/v1/events/",
-        {"name": "Console storm", "slug": slug, "starts_at": "2026-01-01T00:00:00Z"},
-        admin,
-    )
-    assert status == 201, event
+    declare_event(server, admin, name="Console storm", slug=slug, starts="2026-01-01T00:00:00Z")
 
     # A trusted volunteer moderates but may not declare: no form that would answer 403.
     volunteer = console(browser, server, "volunteer")
@@ -627,13 +628,7 @@ def test_the_events_card_in_french_on_a_phone(server: Daphne, browser: Any) -> N
 
     admin = {"Authorization": f"Token {token(server.url, 'admin', 'demo-admin')}"}
     slug = f"verglas-{open_ticket(server)}"
-    status, event = http(
-        "POST",
-        f"{server.url}/api/v1/events/",
-        {"name": "Verglas", "slug": slug, "starts_at": "2099-01-01T00:00:00Z"},
-        admin,
-    )
-    assert status == 201, event
+    declare_event(server, admin, name="Verglas", slug=slug, starts="2099-01-01T00:00:00Z")
     page = console(browser, server, "agent", locale="fr-FR", viewport=PHONE, bypass_csp=True)
     go_live(page, f"{server.url}/moderation/")
     card = page.get_by_test_id("events-card")
