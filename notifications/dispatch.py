@@ -157,13 +157,14 @@ def notify_agents(ticket: Ticket) -> None:
                 user=agent,
             )
             continue
+        language = language_for(agent)
         mail.queue(
             recipient=agent.email,
             key=f"agent-new:{ticket.pk}",
             kind="agent_new",
-            language=language_for(agent),
+            language=language,
             context={
-                **ticket_context(ticket, language_for(agent)),
+                **ticket_context(ticket, language),
                 "jurisdiction_name": ticket.jurisdiction.name,
                 "description": redact(ticket.description),
                 "reporter": redact(ticket.public_reporter),
@@ -192,13 +193,14 @@ def send_area_alerts(ticket: Ticket) -> None:
         if not sub.matches(ticket):
             continue
         unsubscribe = links.alert_unsubscribe_url(sub.pk)
+        language = sub.language or settings.LANGUAGE_CODE
         mail.queue(
             recipient=sub.email,
             key=f"alert:{sub.pk}:{ticket.pk}",
             kind="area_alert",
-            language=sub.language or settings.LANGUAGE_CODE,
+            language=language,
             context={
-                **ticket_context(ticket, sub.language or settings.LANGUAGE_CODE),
+                **ticket_context(ticket, language),
                 "area": sub.describe(),
                 "description": redact(ticket.description),
                 "unsubscribe_url": unsubscribe,

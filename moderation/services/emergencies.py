@@ -115,16 +115,19 @@ def emergency_check(
     anonymous_comment_limit: int | None,
     area: Any,
     jurisdiction: str | None,
-) -> None:
-    """What `emergency_create`/`emergency_update` refuse, checked without writing: forms (the
-    admin's) show it on the field before saving. An InvalidInput names the field."""
+) -> tuple[Jurisdiction | None, dict[str, Any] | None]:
+    """What an event's whole set of fields must satisfy, checked without writing: the place
+    and the parsed area, or an InvalidInput naming the field. `emergency_create` runs it
+    before saving; forms (the admin's) run it to show the error on its field."""
     require_emergency_declarer(actor)
     place = _jurisdiction(jurisdiction)
     _require_place(actor, place)
-    if parse_event_area(area) is not None and place is not None:
+    parsed = parse_event_area(area)
+    if parsed is not None and place is not None:
         raise InvalidInput(_("Choose a jurisdiction or draw an area, not both."), field="area")
     _check_times(starts_at, ends_at)
     _check_numbers(slow_mode_seconds, anonymous_comment_limit)
+    return place, parsed
 
 
 def snapshot(emergency: EmergencyEvent) -> dict[str, Any]:
@@ -166,13 +169,15 @@ def emergency_create(
         raise InvalidInput(
             _("Letters, digits, hyphens and underscores only."), field="slug"
         ) from None
-    place = _jurisdiction(jurisdiction)
-    _require_place(actor, place)
-    area = parse_event_area(area)
-    if area is not None and place is not None:
-        raise InvalidInput(_("Choose a jurisdiction or draw an area, not both."), field="area")
-    _check_times(starts_at, ends_at)
-    _check_numbers(slow_mode_seconds, anonymous_comment_limit)
+    place, area = emergency_check(
+        actor=actor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        slow_mode_seconds=slow_mode_seconds,
+        anonymous_comment_limit=anonymous_comment_limit,
+        area=area,
+        jurisdiction=jurisdiction,
+    )
     with transaction.atomic():
         if EmergencyEvent.objects.filter(slug=slug).exists():
             raise Conflict(_("An event with this slug already exists."))

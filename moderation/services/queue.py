@@ -21,7 +21,7 @@ from moderation.services._common import (
     require_reason,
     resolve_flags,
 )
-from moderation.services.handled import DONE, already_handled
+from moderation.services.handled import already_handled
 from moderation.services.offers import offer_review
 from tickets import services as ticket_services
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -45,15 +45,6 @@ def on_comment_created(comment: Comment) -> None:
         at=comment.created_at,
     )
 
-
-__all__ = [
-    "DONE",
-    "already_handled",
-    "comment_moderate",
-    "offer_flags_moderate",
-    "on_comment_created",
-    "ticket_flags_moderate",
-]
 
 COMMENT_ACTIONS = ("hide", "restore", "approve", "reject", "dismiss")
 TICKET_ACTIONS = ("hide", "dismiss")
