@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.realtime.processes import Daphne, chromium, demo_server, http
+from tests.realtime.processes import Daphne, chromium, demo_server, http, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -128,6 +128,48 @@ def test_offline_report_and_comment_wait_survive_a_reload_and_are_sent_once(
     assert tickets_titled(server, title) == 1
     assert comments_with(server, ticket["id"], body) == 1
     expect(page.get_by_test_id("comment-list").get_by_text(body)).to_have_count(1)
+    context.close()
+
+
+def offers_with(server: Daphne, ticket_id: int, message: str) -> int:
+    """How many offers on the ticket carry `message`, as the agent handling offers reads them."""
+    agent = {"Authorization": f"Token {token(server.url, 'agent', 'demo-agent')}"}
+    status, answer = http("GET", f"{server.url}/api/v1/tickets/{ticket_id}/offers/", None, agent)
+    assert status == 200, answer
+    rows = answer["results"] if isinstance(answer, dict) else answer
+    return sum(1 for o in rows if o.get("message") == message)
+
+
+def test_an_offer_of_help_written_offline_waits_and_is_sent_once(
+    server: Daphne, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    ticket = open_ticket(server)
+    context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    page = live_page(context, f"{server.url}/tickets/{ticket['id']}/")
+    wait_kept(page)
+
+    context.set_offline(True)
+    message = f"J'ai une pelle et du sel ({uuid.uuid4().hex[:8]})"
+    page.get_by_test_id("offers").locator("summary", has_text="Proposer").click()
+    page.fill("#offer-message", message)
+    page.fill("#offer-contact", "555-0142")
+    page.get_by_test_id("offer-form").locator("[type=submit]").click()
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+
+    page.reload()  # from the device: the offer still waits there
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+    assert offers_with(server, ticket["id"], message) == 0
+
+    context.set_offline(False)
+    expect(page.get_by_test_id("outbox")).to_be_hidden(timeout=20000)
+    deadline = time.monotonic() + 10
+    while offers_with(server, ticket["id"], message) == 0 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert offers_with(server, ticket["id"], message) == 1
+    page.wait_for_timeout(1000)  # a second send would have landed by now
+    assert offers_with(server, ticket["id"], message) == 1
     context.close()
 
 
