@@ -193,14 +193,13 @@ def send_area_alerts(ticket: Ticket) -> None:
         if not sub.matches(ticket):
             continue
         unsubscribe = links.alert_unsubscribe_url(sub.pk)
-        language = sub.language or settings.LANGUAGE_CODE
         mail.queue(
             recipient=sub.email,
             key=f"alert:{sub.pk}:{ticket.pk}",
             kind="area_alert",
-            language=language,
+            language=sub.language or settings.LANGUAGE_CODE,
             context={
-                **ticket_context(ticket, language),
+                **ticket_context(ticket, sub.language or settings.LANGUAGE_CODE),
                 "area": sub.describe(),
                 "description": redact(ticket.description),
                 "unsubscribe_url": unsubscribe,
