@@ -19,8 +19,10 @@ from project import worker  # noqa: E402
 from project.routing import build_application  # noqa: E402  (needs Django set up first)
 from realtime import fastpath  # noqa: E402
 from security import slow_clients  # noqa: E402  (reads settings)
+from tickets.pagefront import PageFront  # noqa: E402
 
-application = build_application(django_asgi_app)
+# The stored anonymous ticket page is served before Django's handler (tickets/pagefront.py).
+application = build_application(PageFront(django_asgi_app))
 
 # Under daphne (its reactor already running the show): deadlines for slow request headers.
 if "daphne.server" in sys.modules and "twisted.internet.reactor" in sys.modules:

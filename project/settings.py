@@ -147,7 +147,7 @@ if REDIS_URL:
     }
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "project.cache.SharedPoolRedisCache",  # one pool per process
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "fixline",
         }
@@ -344,6 +344,9 @@ FIXLINE: dict[str, Any] = {
     "WS_PREFRAMED": env_bool("FIXLINE_WS_PREFRAMED", True),
     # ... and sent with one send() when nothing is queued on the socket (as asyncio does).
     "WS_DIRECT_WRITE": env_bool("FIXLINE_WS_DIRECT_WRITE", True),
+    # The stored anonymous ticket page served on daphne's event loop, before Django's handler
+    # (tickets/pagefront.py); off only to measure the difference (docs/performance.md).
+    "PAGE_FRONT": env_bool("FIXLINE_PAGE_FRONT", True),
     "COUNTERS_FLUSH_SECONDS": 1.0,
     "PRESENCE_TTL_SECONDS": 60,
     "FOLLOWS_DEFAULT_FOR_REPORTER": True,

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import close_old_connections
 
-from realtime import events, publish
+from realtime import aredis, events, publish
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,10 @@ def _redis() -> Any:
         return None
     import redis  # only with REDIS_URL set: the embedded setup runs without it
 
-    return redis.Redis.from_url(url)
+    # Blocking: a crowd's request threads wait for a connection instead of failing past
+    # redis-py's default of 100 ("Too many connections").
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=200, timeout=5)
+    return redis.Redis(connection_pool=pool)
 
 
 def in_process() -> bool:
@@ -112,10 +115,38 @@ def changed(ticket_id: int) -> None:
             _dirty.add(ticket_id)
 
 
+def _view_key(ticket_id: int, visitor_key: str) -> str:
+    return f"view:{ticket_id}:{visitor_key}"
+
+
+# `record_view` in one round trip: the visitor's 30-minute mark (the cache entry `add` would
+# write: Django's key, the integer 1 as Django's serializer stores it) and the count.
+_VIEW_SCRIPT = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  redis.call('SADD', KEYS[3], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+async def arecord_view(*, ticket_id: int, visitor_key: str) -> bool:
+    """`record_view` for the event loop (no thread): in Redis, one script; without Redis the
+    in-process counters, which are a few dict operations."""
+    r = aredis.client()
+    if r is None:
+        return record_view(ticket_id=ticket_id, visitor_key=visitor_key)
+    ttl: int = _options()["VIEW_DEDUP_SECONDS"]
+    mark = django_cache.make_and_validate_key(_view_key(ticket_id, visitor_key))
+    keys = (mark, PREFIX + "views", PREFIX + "dirty")
+    return bool(await r.eval(_VIEW_SCRIPT, len(keys), *keys, ttl, ticket_id))
+
+
 def record_view(*, ticket_id: int, visitor_key: str) -> bool:
     """Count a page load unless this visitor was counted on this ticket in the last 30 min."""
     ttl: int = _options()["VIEW_DEDUP_SECONDS"]
-    if not django_cache.add(f"view:{ticket_id}:{visitor_key}", 1, timeout=ttl):
+    if not django_cache.add(_view_key(ticket_id, visitor_key), 1, timeout=ttl):
         return False
     r = _redis()
     if r is not None:

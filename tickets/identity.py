@@ -217,15 +217,12 @@ def read_anon_cookie(request: HttpRequest) -> str | None:
 
 def anon_token_from_cookies(cookies: Mapping[str, str]) -> str | None:
     """`read_anon_cookie` for a socket's scope (its parsed cookies)."""
-    name = config.setting_str("ANON_COOKIE_NAME")
-    raw = cookies.get(name)
-    if not raw:
-        return None
-    try:
-        token = signing.get_cookie_signer(salt=name + COOKIE_SALT).unsign(raw)
-    except signing.BadSignature:
-        return None
-    return token if 16 <= len(token) <= 64 else None
+    # Through Django's own reading of signed cookies: how it salts them changed in 5.2.x
+    # (the salt's length is prefixed, old cookies are still accepted), and a copy of the old
+    # rule here stopped recognising every cookie minted since.
+    request = HttpRequest()
+    request.COOKIES = dict(cookies)
+    return read_anon_cookie(request)
 
 
 def actor_from_request(request: HttpRequest) -> Actor:
@@ -252,18 +249,27 @@ class IdentityMiddleware:
         token = read_anon_cookie(request)
         new_token = None
         if token is None and not request.path.startswith(self.EXEMPT_PREFIXES):
-            token = new_token = secrets.token_urlsafe(18)
+            token = new_token = new_anon_token()
         request.fixline_anon_token = token  # type: ignore[attr-defined]
         request.fixline_anon_token_is_new = new_token is not None  # type: ignore[attr-defined]
         response = self.get_response(request)
         if new_token is not None:
-            response.set_signed_cookie(
-                config.setting_str("ANON_COOKIE_NAME"),
-                new_token,
-                salt=COOKIE_SALT,
-                max_age=config.setting_int("ANON_COOKIE_MAX_AGE"),
-                httponly=True,
-                samesite="Lax",
-                secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
-            )
+            set_anon_cookie(response, new_token)
         return response
+
+
+def set_anon_cookie(response: HttpResponse, token: str) -> None:
+    """A new browser's identity: a signed, long-lived, script-proof cookie."""
+    response.set_signed_cookie(
+        config.setting_str("ANON_COOKIE_NAME"),
+        token,
+        salt=COOKIE_SALT,
+        max_age=config.setting_int("ANON_COOKIE_MAX_AGE"),
+        httponly=True,
+        samesite="Lax",
+        secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+    )
+
+
+def new_anon_token() -> str:
+    return secrets.token_urlsafe(18)

@@ -39,10 +39,12 @@ from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisSerializer
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 
+from realtime import aredis
 from tickets import config, services
 from tickets.identity import actor_from_request
 from tickets.models import Identity, TicketEvent
@@ -66,6 +68,7 @@ RENDER_WAIT = 2.0
 RENDER_POLL = 0.02
 
 log = logging.getLogger(__name__)
+_SERIALIZER = RedisSerializer()  # how Django's Redis cache stores values (`aread_fresh`)
 
 
 class Entry(TypedDict):
@@ -79,7 +82,7 @@ def _generation_key(ticket_id: int) -> str:
     return f"fx:page:gen:{ticket_id}"
 
 
-def _page_key(ticket_id: int, request: HttpRequest) -> str:
+def page_key(ticket_id: int, request: HttpRequest) -> str:
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     return f"fx:page:{ticket_id}:{language}:{request.scheme}:{request.get_host()}"
 
@@ -159,7 +162,7 @@ def _wait_for_render(page_key: str, generation_key: str) -> Entry | None:
     return None
 
 
-def _bypass(request: HttpRequest) -> bool:
+def bypasses(request: HttpRequest) -> bool:
     """Requests that may see something of their own: a session (signed in, or messages kept
     in it), messages in a cookie, API credentials, a query string (the page echoes it in its
     links), or an identity that has written something."""
@@ -173,7 +176,33 @@ def _bypass(request: HttpRequest) -> bool:
     )
 
 
-def _set_personal(response: HttpResponseBase, personal: bool) -> None:
+def current(found: dict[str, Any], page_key: str, generation_key: str) -> Entry | None:
+    """The stored page if it was rendered under the ticket's current generation."""
+    entry: Entry | None = found.get(page_key)
+    generation = found.get(generation_key)
+    if entry is None or generation is None or entry["gen"] != generation:
+        return None
+    return entry
+
+
+async def aread_fresh(ticket_id: int, page_key: str) -> Entry | None:
+    """For the event loop (`tickets.pagefront`): the stored page if it is current and its
+    seconds are not up, else None (Django's handler then renders it, once, as below). In
+    Redis one MGET without a thread; `locmem` (the embedded default) is in memory."""
+    keys = [page_key, _generation_key(ticket_id)]
+    r = aredis.client()
+    if r is None:
+        found: dict[str, Any] = cache.get_many(keys)
+    else:
+        raw = await r.mget([cache.make_and_validate_key(key) for key in keys])
+        found = {k: _SERIALIZER.loads(v) for k, v in zip(keys, raw, strict=True) if v is not None}
+    entry = current(found, *keys)
+    if entry is None or time.time() >= entry.get("fresh_until", 0):
+        return None
+    return entry
+
+
+def set_personal(response: HttpResponseBase, personal: bool) -> None:
     response.set_cookie(
         PERSONAL_COOKIE,
         "1" if personal else "0",
@@ -202,9 +231,9 @@ class AnonymousPageCacheMiddleware:
                 and settings.SESSION_COOKIE_NAME not in request.COOKIES
                 and request.COOKIES.get(PERSONAL_COOKIE) != "1"
             ):
-                _set_personal(response, True)  # from now on this visitor's pages are theirs
+                set_personal(response, True)  # from now on this visitor's pages are theirs
             return response
-        if _bypass(request):
+        if bypasses(request):
             return self._bypassed(request)
         # A new visitor has written nothing; a returning one without the cookie is from
         # before it existed, or cleared it.
@@ -212,34 +241,32 @@ class AnonymousPageCacheMiddleware:
         personal_unknown = unclassified and not getattr(request, "fixline_anon_token_is_new", True)
         if personal_unknown:
             # A returning visitor from before this cookie existed: one query, once.
-            key = actor_from_request(request).key
-            if Identity.objects.filter(key=key).exists():
+            visitor = actor_from_request(request).key
+            if Identity.objects.filter(key=visitor).exists():
                 response = self._bypassed(request)
-                _set_personal(response, True)
+                set_personal(response, True)
                 return response
         ticket_id = int(match[1])
-        page_key, generation_key = _page_key(ticket_id, request), _generation_key(ticket_id)
+        key, generation_key = page_key(ticket_id, request), _generation_key(ticket_id)
         try:
-            found: dict[str, Any] = cache.get_many([page_key, generation_key])
+            found: dict[str, Any] = cache.get_many([key, generation_key])
         except Exception:  # the cache is down (Redis restarting): render, store nothing
             log.warning("page cache unreachable: rendering ticket %s", ticket_id)
             return self._bypassed(request)
-        entry: Entry | None = found.get(page_key)
-        generation = found.get(generation_key)
-        current = entry is not None and generation is not None and entry["gen"] == generation
-        if entry is not None and current:
-            if time.time() < entry.get("fresh_until", 0) or not _claim_render(page_key):
+        entry = current(found, key, generation_key)
+        if entry is not None:
+            if time.time() < entry.get("fresh_until", 0) or not _claim_render(key):
                 response = self._hit(request, ticket_id, entry)
             else:
-                response = self._miss(request, ticket_id, page_key)
+                response = self._miss(request, ticket_id, key)
         else:
-            waited = None if _claim_render(page_key) else _wait_for_render(page_key, generation_key)
+            waited = None if _claim_render(key) else _wait_for_render(key, generation_key)
             if waited is not None:
                 response = self._hit(request, ticket_id, waited)
             else:
-                response = self._miss(request, ticket_id, page_key)
+                response = self._miss(request, ticket_id, key)
         if unclassified:
-            _set_personal(response, False)
+            set_personal(response, False)
         return response
 
     def _bypassed(self, request: HttpRequest) -> HttpResponseBase:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import websockets
-from django.core import signing
+from django.http import HttpResponse
+from django.test import override_settings
 
 from tests.realtime.processes import Daphne, demo_env, demo_server, http, token
 from tickets.identity import COOKIE_SALT
@@ -32,11 +33,12 @@ def server() -> Iterator[Daphne]:
 
 
 def reporter_cookie() -> str:
-    """The anonymous reporter's browser cookie, signed as the server signs it."""
-    signer = signing.TimestampSigner(
-        key=b"django.http.cookies" + KEY.encode(), salt=COOKIE + COOKIE_SALT
-    )
-    return f"{COOKIE}={signer.sign('takedown-reporter-browser-1')}"
+    """The anonymous reporter's browser cookie, signed as the server mints it (Django's
+    current salting: the old rule's cookies are only accepted as a fallback)."""
+    with override_settings(SECRET_KEY=KEY):
+        minted = HttpResponse()
+        minted.set_signed_cookie(COOKIE, "takedown-reporter-browser-1", salt=COOKIE_SALT)
+    return f"{COOKIE}={minted.cookies[COOKIE].value}"
 
 
 async def receive(ws: Any, predicate: Any, timeout: float = 5) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from tickets.services.eventlog import (
     register_event_listener,
     ticket_record_event,
 )
-from tickets.services.page_views import ticket_add_views, ticket_view
+from tickets.services.page_views import aticket_view, ticket_add_views, ticket_view
 from tickets.services.pending import pending_forget, pending_keep, pending_photos
 from tickets.services.photos import photo_attach, photo_prepare
 from tickets.services.policy import PostingDecision, PostingPolicy, register_posting_policy
@@ -86,6 +86,7 @@ __all__ = [
     "ticket_transition",
     "ticket_unfollow",
     "ticket_update",
+    "aticket_view",
     "ticket_view",
     "validate_answers",
     "casework_defaults",

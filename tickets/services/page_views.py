@@ -17,6 +17,11 @@ def ticket_view(*, ticket_id: int, visitor_key: str) -> None:
     counters.record_view(ticket_id=ticket_id, visitor_key=visitor_key)
 
 
+async def aticket_view(*, ticket_id: int, visitor_key: str) -> None:
+    """`ticket_view` on the event loop: the stored page served before Django's handler."""
+    await counters.arecord_view(ticket_id=ticket_id, visitor_key=visitor_key)
+
+
 def ticket_add_views(*, increments: dict[int, int]) -> None:
     """Flush absorbed view counts: one UPDATE per ticket per flush."""
     with transaction.atomic():

@@ -1,0 +1,44 @@
+"""Django's Redis cache with one connection pool per process (production's cache).
+
+Django keeps a cache backend per context (`caches` is an asgiref `Local`), and its
+`RedisCache` keeps its connection pools on that backend. Under daphne every request runs in a
+context of its own (Django's ASGI handler enters a `ThreadSensitiveContext` per request, with a
+new thread), so every request built a new pool and opened a new connection to Redis: a TCP
+handshake, redis-py's `HELLO`/`CLIENT SETINFO` and a read of its own package metadata from
+disk. On the production shape that was most of an anonymous page hit's time (py-spy,
+docs/performance.md, "Flash crowd"). Here the client, and so its pools, is shared by every
+backend of the process with the same servers and options; redis-py's pools are thread-safe.
+
+The pool blocks (up to `timeout` seconds) instead of failing when all its connections are in
+use: redis-py's default pool raises past 100 connections, and a crowd can have more requests
+in flight in one process than that.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
+
+_clients: dict[tuple[Any, ...], RedisCacheClient] = {}
+_lock = threading.Lock()
+
+POOL_DEFAULTS = {
+    "pool_class": "redis.BlockingConnectionPool",
+    "max_connections": 200,
+    "timeout": 5,
+}
+
+
+class SharedPoolRedisCache(RedisCache):
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        options = {**POOL_DEFAULTS, **self._options}
+        key = (tuple(self._servers), repr(sorted(options.items())))
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **options)
+        return client
