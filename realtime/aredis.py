@@ -29,7 +29,12 @@ def client() -> Any | None:
     found = _clients.get(loop)
     if found is None:
         pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url, max_connections=MAX_CONNECTIONS, timeout=TIMEOUT
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=TIMEOUT,
+            # A Redis that hangs must not hold the request: the caller falls back.
+            socket_connect_timeout=TIMEOUT,
+            socket_timeout=TIMEOUT,
         )
         found = _clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return found

@@ -94,8 +94,9 @@ class PageFront:
                 request = ASGIRequest(scope, io.BytesIO())
                 key = _eligible_key(request, int(match[1]))
                 response = await _answer(request, int(match[1]), key) if key else None
-            except Exception:  # anything unexpected: Django's handler decides, as before
-                log.warning("page front: passing %s to Django", scope["path"], exc_info=True)
+            except Exception as exc:  # Redis down, or anything unexpected: Django decides
+                # One line, not a traceback: a Redis outage under a crowd is many of these.
+                log.warning("page front: %s passed to Django: %r", scope["path"], exc)
                 key, response = None, None
             if response is not None:
                 await _send(response, send, body=scope["method"] == "GET")
