@@ -129,8 +129,6 @@ async def _answer(request: HttpRequest, ticket_id: int, key: str) -> HttpRespons
         return None
     token = anon_token_from_cookies(request.COOKIES)
     new_token = new_anon_token() if token is None else None
-    visitor = Actor(anon_token=token or new_token).key
-    await services.aticket_view(ticket_id=ticket_id, visitor_key=visitor)
     _csrf.process_request(request)
     body = entry["body"].replace(pagecache.PLACEHOLDER, get_token(request).encode())
     response = HttpResponse(body)
@@ -145,6 +143,9 @@ async def _answer(request: HttpRequest, ticket_id: int, key: str) -> HttpRespons
     compressed = _gzip.process_response(request, response)
     assert isinstance(compressed, HttpResponse)  # GZipMiddleware keeps a response's class
     compressed["Content-Length"] = str(len(compressed.content))
+    # Counted last: a request that still goes on to Django is counted there, not twice.
+    visitor = Actor(anon_token=token or new_token).key
+    await services.aticket_view(ticket_id=ticket_id, visitor_key=visitor)
     return compressed
 
 
