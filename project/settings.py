@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from project.database import database_from_url
 from project.env import default_site_url, env_bool, env_int, env_list, env_str, smtp_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,14 +111,9 @@ from project.pages import FORMAT_MODULE_PATH, TEMPLATES  # noqa: E402, F401
 # --- Database: SQLite under var/ unless DATABASE_URL says otherwise ----------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    try:
-        # Health checks: a connection broken by a database restart is replaced at the start
-        # of the next request instead of failing it (docs/deploy.md, tests/drills/).
-        DATABASES = {
-            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-        }
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    # PostgreSQL through a per-process connection pool (project/database.py: under daphne
+    # every request has a thread of its own, so CONN_MAX_AGE alone reused nothing).
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _WAL = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"

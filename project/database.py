@@ -1,0 +1,62 @@
+"""`DATABASES["default"]` from `DATABASE_URL`, with Django's psycopg connection pool on
+PostgreSQL (docs/performance.md, "ASGI and persistent connections").
+
+Why a pool and not `CONN_MAX_AGE`: Django's database connections belong to a thread, and under
+daphne every request runs in a thread of its own (Django's ASGI handler gives each request a
+`ThreadSensitiveContext`; `project/handlers.py` enters it once). A persistent connection kept by
+a thread that is never used again is never reused: with `CONN_MAX_AGE=60` every request that
+touched PostgreSQL opened a new session (a backend forked, authentication, Django's set-up
+queries, the health check), measured as one new session per request. The pool (Django 5.1+,
+`OPTIONS["pool"]`, the `psycopg-pool` package) is per process: a request borrows a connection
+and gives it back when it ends (`CONN_MAX_AGE` must then be 0).
+
+Health checks stay on: with the pool Django passes `check=ConnectionPool.check_connection`, so a
+connection broken by a PostgreSQL restart is dropped when it is borrowed instead of failing the
+request (tests/drills/test_postgres_restart.py). While PostgreSQL is down a request waits at most
+`FIXLINE_DB_POOL_TIMEOUT` seconds for a connection, then is answered 503 (project/errors.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from project.env import env_bool, env_int
+
+POSTGRES_ENGINES = {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}
+
+
+def pool_options() -> dict[str, Any]:
+    """The pool's sizes, per process: a daphne's request threads (and its embedded worker) share
+    `max_size` connections; beyond that a request waits up to `timeout` seconds for one.
+    Size PostgreSQL's `max_connections` for processes × max_size (2 daphne + 1 worker × 10 = 30
+    of its default 100)."""
+    min_size = env_int("FIXLINE_DB_POOL_MIN_SIZE", 2)
+    max_size = env_int("FIXLINE_DB_POOL_MAX_SIZE", 10)
+    timeout = env_int("FIXLINE_DB_POOL_TIMEOUT", 5)
+    if not 0 <= min_size <= max_size or max_size < 1:
+        raise ImproperlyConfigured(
+            "FIXLINE_DB_POOL_MIN_SIZE and FIXLINE_DB_POOL_MAX_SIZE must satisfy "
+            f"0 <= min <= max, 1 <= max; got {min_size} and {max_size}"
+        )
+    if timeout <= 0:
+        raise ImproperlyConfigured(f"FIXLINE_DB_POOL_TIMEOUT must be positive, got {timeout}")
+    return {"min_size": min_size, "max_size": max_size, "timeout": timeout, "name": "fixline"}
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """The settings of one database from its URL; PostgreSQL pooled unless FIXLINE_DB_POOL=0
+    (then the former persistent connections: one per thread, for a measurement or a
+    deployment behind PgBouncer that wants no pool of its own)."""
+    try:
+        # Health checks: a connection broken by a database restart is replaced at the start of
+        # the next request instead of failing it (docs/deploy.md, tests/drills/).
+        database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    if database["ENGINE"] in POSTGRES_ENGINES and env_bool("FIXLINE_DB_POOL", True):
+        database["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django requires 0
+        database.setdefault("OPTIONS", {})["pool"] = pool_options()
+    return database
