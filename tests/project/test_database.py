@@ -1,0 +1,131 @@
+"""`project/database.py`: PostgreSQL through Django's connection pool, because under daphne each
+request runs in a thread of its own and a thread's persistent connection (`CONN_MAX_AGE`) was
+never used again: every request opened a new PostgreSQL session (docs/performance.md, "ASGI
+and persistent connections")."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from project.database import database_from_url
+from tests.bench.harness import Poster
+from tests.drills.support import agent_token
+from tests.realtime.processes import Daphne, base_env, http
+
+PG_URL = "postgres://fixline:secret@127.0.0.1:5432/fixline"
+
+
+def test_postgres_is_pooled_with_health_checks() -> None:
+    database = database_from_url(PG_URL)
+    assert database["OPTIONS"]["pool"] == {
+        "min_size": 2,
+        "max_size": 10,
+        "timeout": 5,
+        "name": "fixline",
+    }
+    # Django refuses a pool with persistent connections, and passes the pool
+    # `check=ConnectionPool.check_connection` when health checks are on (the restart drill).
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_pool_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIXLINE_DB_POOL_MIN_SIZE", "1")
+    monkeypatch.setenv("FIXLINE_DB_POOL_MAX_SIZE", "4")
+    monkeypatch.setenv("FIXLINE_DB_POOL_TIMEOUT", "2")
+    pool = database_from_url(PG_URL)["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (1, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FIXLINE_DB_POOL_MAX_SIZE", "0"),
+        ("FIXLINE_DB_POOL_MIN_SIZE", "11"),  # above the default max of 10
+        ("FIXLINE_DB_POOL_TIMEOUT", "0"),
+        ("FIXLINE_DB_POOL_MAX_SIZE", "ten"),
+        ("FIXLINE_DB_POOL", "maybe"),
+    ],
+)
+def test_bad_pool_settings_stop_start_up(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        database_from_url(PG_URL)
+
+
+def test_pool_off_keeps_persistent_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIXLINE_DB_POOL", "0")
+    database = database_from_url(PG_URL)
+    assert "pool" not in database.get("OPTIONS", {})
+    assert database["CONN_MAX_AGE"] == 60
+
+
+def test_sqlite_url_has_no_pool() -> None:
+    database = database_from_url("sqlite:////tmp/fixline-test.sqlite3")
+    assert "pool" not in database.get("OPTIONS", {})
+
+
+def test_malformed_url_names_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        database_from_url("nosuchdb://x")
+
+
+# --- On a real daphne and PostgreSQL -----------------------------------------------------------
+
+REQUESTS = 40
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def sessions_opened() -> int:
+    """PostgreSQL's count of sessions ever opened on the test database, once it stops moving
+    (a new backend reports its session with its statistics, within about a second)."""
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )
+            now = int(cursor.fetchone()[0])
+        if now != last:
+            last, stable_since = now, time.monotonic()
+        elif time.monotonic() - stable_since > 1.2:
+            break
+        time.sleep(0.2)
+    return last
+
+
+@pytest.mark.postgres
+@pytest.mark.processes
+@pytest.mark.django_db(transaction=True)
+def test_daphne_reuses_postgres_sessions_across_requests(make_ticket: Any, world: Any) -> None:
+    """40 requests that read and write PostgreSQL through a real daphne open at most a pool's
+    worth of sessions (10), not one per request as with CONN_MAX_AGE under ASGI."""
+    ticket = make_ticket()  # committed (transaction=True): daphne sees it
+    daphne = Daphne(base_env(DATABASE_URL=database_url(), FIXLINE_VAR_DIR=tempfile.mkdtemp()))
+    try:
+        poster = Poster([daphne.url], ticket.pk, agent_token(world["agent"]))
+        assert poster(0, 0), poster.errors  # warm: the pool opens its first connections
+        before = sessions_opened()
+        for i in range(REQUESTS // 2):
+            assert poster(i, 0), poster.errors  # a comment: the write path
+            status, _ = http("GET", f"{daphne.url}/api/v1/tickets/{ticket.pk}/")
+            assert status == 200
+        opened = sessions_opened() - before
+    finally:
+        daphne.stop()
+    assert opened <= 10, f"{REQUESTS} requests opened {opened} PostgreSQL sessions"
