@@ -5,9 +5,12 @@ writers: anonymous neighbours, each a new one (a new address through the trusted
 header, so neither the per-identity nor the per-address limit applies: a crowd), which is the
 issue's case (the identity is created with the comment), and an agent (a token, no rate
 limit). The ticket is in an active emergency with 100 followers, as in `make test`'s query
-count (tests/tickets/test_write_queries.py). The embedded default (1 daphne, SQLite,
-in-memory layer, the worker inside daphne as `make run`). BENCH_RUNS runs of BENCH_WRITES
-(200) POSTs per writer."""
+count (tests/tickets/test_write_queries.py). Shapes: the embedded default (1 daphne, SQLite,
+in-memory layer, the worker inside daphne as `make run`), the same with the worker in its own
+process, and the production shape (1 daphne, PostgreSQL + Redis, `db_worker` in its own
+process; FIXLINE_DB_POOL=0 in the environment measures it without the connection pool, the
+"before" of docs/performance.md, "ASGI and persistent connections"). BENCH_RUNS runs of
+BENCH_WRITES (200) POSTs per writer; BENCH_WRITE_SHAPES=postgres measures some shapes only."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import pytest
 
 from tests.bench import harness as h
 from tests.realtime.processes import ROOT, shell
+from tests.support.servers import Postgres, Redis
 
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 STATIC = "/static/js/ticket-live.js"
@@ -124,39 +128,56 @@ SHAPES = {
     "embedded": "worker inside daphne (`make run`)",
     # The production arrangement: `manage.py db_worker` is its own process.
     "separate": "worker in its own process",
+    # Production: PostgreSQL (through the pool, project/database.py) and Redis.
+    "postgres": "PostgreSQL + Redis, worker in its own process (production)",
 }
+ONLY = [x for x in os.environ.get("BENCH_WRITE_SHAPES", "").split(",") if x]
+
+
+def measure_shape(shape: str, rows: list[dict[str, Any]], **servers: str) -> None:
+    # The proxy header is believed from loopback (the neighbours' addresses).
+    env = h.seeded_env(
+        FIXLINE_TRUST_X_FORWARDED_FOR="1",
+        FIXLINE_EMBEDDED_WORKER="1" if shape == "embedded" else "0",
+        **servers,
+    )
+    ticket = storm_ticket(env)
+    worker = None
+    if shape != "embedded":
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    fixline = h.Fixline(env)
+    try:
+        for run in range(h.RUNS):
+            row = measure(fixline, ticket, run, shape)
+            rows.append(row)
+            print(row, flush=True)
+    finally:
+        fixline.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(10)
 
 
 @pytest.mark.timeout(1800)
 def test_comment_post_latency() -> None:
     rows: list[dict[str, Any]] = []
-    for shape in SHAPES:
-        # The proxy header is believed from loopback (the neighbours' addresses).
-        env = h.seeded_env(
-            FIXLINE_TRUST_X_FORWARDED_FOR="1",
-            FIXLINE_EMBEDDED_WORKER="1" if shape == "embedded" else "0",
-        )
-        ticket = storm_ticket(env)
-        worker = None
-        if shape == "separate":
-            worker = subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--no-reload"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        fixline = h.Fixline(env)
+    shapes = {k: v for k, v in SHAPES.items() if not ONLY or k in ONLY}
+    for shape in shapes:
+        if shape != "postgres":
+            measure_shape(shape, rows)
+            continue
+        pg, redis = Postgres().start(), Redis().start()
         try:
-            for run in range(h.RUNS):
-                row = measure(fixline, ticket, run, shape)
-                rows.append(row)
-                print(row, flush=True)
+            measure_shape(shape, rows, DATABASE_URL=pg.url, REDIS_URL=redis.url)
         finally:
-            fixline.stop()
-            if worker is not None:
-                worker.terminate()
-                worker.wait(10)
+            redis.stop()
+            pg.stop()
     h.write_result("write_path", {"machine": h.machine(), "rows": rows})
 
     def of(shape: str, key: str) -> str:
@@ -168,18 +189,20 @@ def test_comment_post_latency() -> None:
     table = "\n".join(
         f"| {label} | {of(shape, 'static_p50_ms')} | {of(shape, 'anon_p50_ms')} | "
         f"{of(shape, 'anon_p99_ms')} | {of(shape, 'agent_p50_ms')} | {of(shape, 'agent_p99_ms')} |"
-        for shape, label in SHAPES.items()
+        for shape, label in shapes.items()
     )
     verdicts = "\n".join(
         f"- {label}: anonymous POST p50 {median(shape, 'anon_p50_ms'):.1f} ms (target ≤ 10 on an "
         f"idle machine) {h.verdict(median(shape, 'anon_p50_ms') <= 10)}"
-        for shape, label in SHAPES.items()
+        for shape, label in shapes.items()
     )
+    pool = "off (FIXLINE_DB_POOL=0)" if os.environ.get("FIXLINE_DB_POOL") == "0" else "on"
     h.update_doc(
         "write_path",
         f"""Comment POST, one at a time, {WRITES} per writer per run, {h.RUNS} run(s), min / median /
-max; a ticket in an active emergency with {FOLLOWERS} followers; 1 daphne, SQLite (WAL),
-in-memory layer; {h.machine()}.
+max; a ticket in an active emergency with {FOLLOWERS} followers; 1 daphne; SQLite in WAL
+mode and the in-memory layer unless the shape says PostgreSQL + Redis (its connection pool:
+{pool}); {h.machine()}.
 
 | shape | static GET p50 ms (reference) | anonymous POST p50 ms | p99 | agent POST p50 ms | p99 |
 | --- | --- | --- | --- | --- | --- |
