@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.drills.support import agent_token
+from tests.drills.support import agent_token, database_url
 
 
 @pytest.fixture
@@ -28,13 +28,21 @@ def _server_sessions_gone(request: pytest.FixtureRequest) -> Any:
 
     if connection.vendor != "postgresql" or not request.node.get_closest_marker("django_db"):
         return
+    if connection.pool:
+        # This process's own pooled connections (project/database.py) are not the servers':
+        # the pool is closed (Django opens a new one when the database is next used), and the
+        # count is taken on a connection of its own.
+        connection.close()
+        connection.close_pool()
+    import psycopg
+
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
+    with psycopg.connect(database_url(), autocommit=True) as probe:
+        while time.monotonic() < deadline:
+            count = probe.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
+            ).fetchone()
+            if count is not None and count[0] == 0:
                 return
-        time.sleep(0.2)
+            time.sleep(0.2)
