@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from project.database import database_from_url
+from project.database import database_from_url, reconnect_again
 from tests.bench.harness import Poster
 from tests.drills.support import agent_token
 from tests.realtime.processes import Daphne, base_env, http
@@ -23,10 +23,12 @@ PG_URL = "postgres://fixline:secret@127.0.0.1:5432/fixline"
 
 def test_postgres_is_pooled_with_health_checks() -> None:
     database = database_from_url(PG_URL)
+    assert database["OPTIONS"]["pool"].pop("reconnect_failed") is reconnect_again
     assert database["OPTIONS"]["pool"] == {
         "min_size": 2,
         "max_size": 10,
         "timeout": 5,
+        "reconnect_timeout": 2.0,
         "name": "fixline",
     }
     # Django refuses a pool with persistent connections, and passes the pool
