@@ -18,7 +18,7 @@ request (tests/drills/test_postgres_restart.py). While PostgreSQL is down a requ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -76,9 +76,10 @@ def database_from_url(url: str) -> dict[str, Any]:
     try:
         # Health checks: a connection broken by a database restart is replaced at the start of
         # the next request instead of failing it (docs/deploy.md, tests/drills/).
-        database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    database = cast(dict[str, Any], parsed)  # dj_database_url's TypedDict, as Django takes it
     if database["ENGINE"] in POSTGRES_ENGINES and env_bool("FIXLINE_DB_POOL", True):
         database["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django requires 0
         database.setdefault("OPTIONS", {})["pool"] = pool_options()
