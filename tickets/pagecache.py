@@ -202,6 +202,11 @@ async def aread_fresh(ticket_id: int, page_key: str) -> Entry | None:
     return entry
 
 
+def body_for(request: HttpRequest, entry: Entry) -> bytes:
+    """The stored page with this visitor's own CSRF token where the render's was."""
+    return entry["body"].replace(PLACEHOLDER, get_token(request).encode())
+
+
 def set_personal(response: HttpResponseBase, personal: bool) -> None:
     response.set_cookie(
         PERSONAL_COOKIE,
@@ -276,8 +281,7 @@ class AnonymousPageCacheMiddleware:
 
     def _hit(self, request: HttpRequest, ticket_id: int, entry: Entry) -> HttpResponse:
         services.ticket_view(ticket_id=ticket_id, visitor_key=actor_from_request(request).key)
-        body = entry["body"].replace(PLACEHOLDER, get_token(request).encode())
-        response = HttpResponse(body, content_type=entry["content_type"])
+        response = HttpResponse(body_for(request, entry), content_type=entry["content_type"])
         response[CACHE_HEADER] = "hit"
         return response
 

@@ -38,12 +38,12 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.gzip import GZipMiddleware
 from django.utils import translation
 
 from tickets import pagecache, services
-from tickets.identity import Actor, anon_token_from_cookies, new_anon_token, set_anon_cookie
+from tickets.identity import Actor, new_anon_token, read_anon_cookie, set_anon_cookie
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,9 @@ class PageFront:
         ):
             try:
                 request = ASGIRequest(scope, io.BytesIO())
-                key = _eligible_key(request, int(match[1]))
-                response = await _answer(request, int(match[1]), key) if key else None
+                token = read_anon_cookie(request)  # verified once, used by both steps
+                key = _eligible_key(request, token, int(match[1]))
+                response = await _answer(request, token, int(match[1]), key) if key else None
             except Exception as exc:  # Redis down, or anything unexpected: Django decides
                 # One line, not a traceback: a Redis outage under a crowd is many of these.
                 log.warning("page front: %s passed to Django: %r", scope["path"], exc)
@@ -106,32 +107,28 @@ class PageFront:
         await self.app(scope, receive, send)
 
 
-def _eligible_key(request: HttpRequest, ticket_id: int) -> str | None:
+def _eligible_key(request: HttpRequest, token: str | None, ticket_id: int) -> str | None:
     """The page key if this visitor would get the stored page from the page cache."""
     if pagecache.bypasses(request):
         return None
-    cookies = request.COOKIES
-    if (
-        anon_token_from_cookies(cookies) is not None
-        and cookies.get(pagecache.PERSONAL_COOKIE) != "0"
-    ):
+    if token is not None and request.COOKIES.get(pagecache.PERSONAL_COOKIE) != "0":
         return None  # a returning visitor not yet classified: Django looks them up, once
     request.LANGUAGE_CODE = translation.get_language_from_request(request)
     return pagecache.page_key(ticket_id, request)  # DisallowedHost: Django answers it
 
 
-async def _answer(request: HttpRequest, ticket_id: int, key: str) -> HttpResponse | None:
+async def _answer(
+    request: HttpRequest, token: str | None, ticket_id: int, key: str
+) -> HttpResponse | None:
     headers = _headers.get(key)
     if headers is None:
         return None
     entry = await pagecache.aread_fresh(ticket_id, key)
     if entry is None:
         return None
-    token = anon_token_from_cookies(request.COOKIES)
     new_token = new_anon_token() if token is None else None
     _csrf.process_request(request)
-    body = entry["body"].replace(pagecache.PLACEHOLDER, get_token(request).encode())
-    response = HttpResponse(body)
+    response = HttpResponse(pagecache.body_for(request, entry))
     for name, value in headers:
         response.headers[name.decode("latin1")] = value.decode("latin1")
     response[pagecache.CACHE_HEADER] = "hit"
