@@ -32,6 +32,14 @@ POOL_DEFAULTS = {
 }
 
 
+# The first count of a window also sets its time-to-live (a key never outlives its window).
+_INCR_EXPIRING = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
 class SharedPoolRedisCache(RedisCache):
     @cached_property
     def _cache(self) -> RedisCacheClient:
@@ -42,3 +50,10 @@ class SharedPoolRedisCache(RedisCache):
             if client is None:
                 client = _clients[key] = self._class(self._servers, **options)
         return client
+
+    def incr_expiring(self, key: str, timeout: int, version: int | None = None) -> int:
+        """Add one to `key` (from 0 when absent, living `timeout` seconds) and return the
+        count, in one round trip. The value stays what Django's `get` reads as an int."""
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        return int(client.eval(_INCR_EXPIRING, 1, key, int(timeout)))

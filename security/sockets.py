@@ -31,6 +31,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from realtime import aredis
 from realtime.consumers import SESSION_USER
 from tickets.identity import client_ip
 
@@ -116,8 +117,6 @@ class OriginAllowList:
 # --- Sockets per address ---------------------------------------------------------------------
 REDIS_TTL = 90  # seconds: a crashed process's sockets stop counting after this
 REDIS_REFRESH = 30
-REDIS_POOL = 50  # connections per process for the counts
-REDIS_POOL_WAIT = 5  # seconds a handshake waits for one before counting is skipped
 
 
 class _LocalCount:
@@ -144,16 +143,11 @@ class _RedisCount:
     """Across processes: one sorted set per address, a member per open socket scored with its
     expiry; each process refreshes the scores of its own sockets while they are open."""
 
-    def __init__(self, url: str) -> None:
-        import redis.asyncio  # only with REDIS_URL set
-
-        # A blocking pool: in a reconnect storm thousands of handshakes count at once, and
-        # redis-py's default pool raises past its size instead of waiting for a connection
-        # (the reconnect-storm bench logged 2,200 tracebacks from it).
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_POOL, timeout=REDIS_POOL_WAIT
-        )
-        self.redis = redis.asyncio.Redis(connection_pool=pool)
+    def __init__(self, redis: Any) -> None:
+        # The loop's shared asyncio client (`realtime.aredis`): its pool blocks instead of
+        # failing when a reconnect storm has more handshakes counting at once than it has
+        # connections (redis-py's default pool raised: 2,200 tracebacks in the bench).
+        self.redis = redis
         self.mine: dict[str, str] = {}  # member -> key
         self.refresher: asyncio.Task[None] | None = None
 
@@ -212,8 +206,8 @@ def _count() -> _LocalCount | _RedisCount:
     loop = asyncio.get_running_loop()
     count = _counts.get(loop)
     if count is None:
-        url = getattr(settings, "REDIS_URL", "")
-        count = _counts[loop] = _RedisCount(url) if url else _LocalCount()
+        redis = aredis.client()
+        count = _counts[loop] = _RedisCount(redis) if redis is not None else _LocalCount()
     return count
 
 

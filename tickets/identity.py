@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -179,8 +180,12 @@ def identity_for(actor: Actor) -> Identity:
     now = timezone.now()
     found = Identity.objects.filter(key=key).first()
     if found is None:
+        # Outside a transaction (a new neighbour's first comment) the INSERT is atomic by
+        # itself: no BEGIN and COMMIT round trips. Inside one, a savepoint keeps a concurrent
+        # duplicate from breaking the caller's transaction.
+        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
         try:
-            with transaction.atomic():
+            with savepoint:
                 found = Identity.objects.create(
                     key=key,
                     kind=actor.kind,

@@ -18,12 +18,16 @@ def hit(*, scope: str, key: str, limit: int, window: int) -> None:
     now = time.time()
     window_start = int(now // window) * window
     cache_key = f"rl:{scope}:{key}:{window}:{window_start}"
-    cache.add(cache_key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window + 5)
-        count = 1
+    incr_expiring = getattr(cache, "incr_expiring", None)  # production's Redis: one round trip
+    if incr_expiring is not None:
+        count = incr_expiring(cache_key, window + 5)
+    else:
+        cache.add(cache_key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window + 5)
+            count = 1
     if count > limit:
         retry_after = int(window_start + window - now) + 1
         raise RateLimited(

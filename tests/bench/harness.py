@@ -230,11 +230,13 @@ class Ceiling:
 class Fixline:
     """`count` daphne processes on one database (and Redis, when the env names one)."""
 
-    def __init__(self, env: dict[str, str], count: int = 1) -> None:
+    def __init__(
+        self, env: dict[str, str], count: int = 1, app: str = "project.asgi:application"
+    ) -> None:
         self.daphnes: list[Daphne] = []
         try:
             for _ in range(count):
-                self.daphnes.append(Daphne(env))
+                self.daphnes.append(Daphne(env, app))
             base = self.daphnes[0].url
             status, answer = http_call("GET", f"{base}/api/v1/tickets/?status=open")
             rows = answer["results"] if isinstance(answer, dict) else answer

@@ -20,6 +20,11 @@ are BENCH_SAT_N (5000) of them: BENCH_SAT_RATE comments a second (20: 100,000 de
 second offered) for 3 s;
 deliveries a second = deliveries / (last receipt − first send). BENCH_FANOUT_RUNS runs (2):
 min / median / max.
+
+Where Fixline's delay goes (BENCH_TRACE, on by default; `traced_asgi.py`): each daphne also
+writes, per comment, the time from the POST's send to its after-commit broadcast (the request
+and the write) and to the start of its own fan-out (plus the channel layer's trip), so the
+report can set the ceiling beside Fixline's latency without its write.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,6 +52,7 @@ BEFORE = os.environ.get("BENCH_BEFORE") == "1"
 RUNS = int(os.environ.get("BENCH_FANOUT_RUNS", os.environ.get("BENCH_RUNS", "2")))
 # BENCH_SERVERS=nchan,mem1 measures some shapes only (the ceiling always, first).
 ONLY = [x for x in os.environ.get("BENCH_SERVERS", "").split(",") if x]
+TRACE = os.environ.get("BENCH_TRACE", "1") == "1"
 
 CEILING = "ceiling"
 NCHAN = "nchan"
@@ -72,13 +79,34 @@ def phases(n: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def run_phases(watchers: h.Watchers, send: Any, n: int) -> list[dict[str, Any]]:
+def traced(path: Path | None) -> dict[str, Any]:
+    """The server's own timings of the phase's comments (`traced_asgi.py`), then cleared."""
+    if path is None or not path.exists():
+        return {}
+    found: dict[str, list[float]] = {"publish": [], "fanout": []}
+    for line in path.read_text().splitlines():
+        tag, _, value = line.partition(" ")
+        if tag in found:
+            found[tag].append(float(value))
+    path.write_text("")
+    out: dict[str, Any] = {}
+    for tag, values in found.items():
+        if values:
+            out[f"{tag}_p50"] = h.percentile(values, 0.5)
+            out[f"{tag}_p99"] = h.percentile(values, 0.99)
+    return out
+
+
+def run_phases(
+    watchers: h.Watchers, send: Any, n: int, trace: Path | None = None
+) -> list[dict[str, Any]]:
     """Each phase on the same sockets: send at its rate, wait for the deliveries, report."""
     results = []
     for phase, rate, seconds in phases(n):
+        traced(trace)  # the warm-up's lines
         posted, elapsed = h.paced(send, rate, seconds)
         watchers.wait_for(posted * n)
-        result = watchers.report()
+        result = {**watchers.report(), **traced(trace)}
         time.sleep(0.5)  # the progress file restarts from 0
         span = (result["last_ms"] or 0) - (result["first_ms"] or 0)
         results.append(
@@ -113,19 +141,24 @@ def measure(server: str, n: int, envs: dict[str, Any]) -> list[dict[str, Any]]:
             ceiling.stop()
         pids = 1
     else:
-        fixline = h.Fixline(envs[server], count=2 if server == REDIS2 else 1)
+        trace = Path(h.tempfile.mkstemp(prefix="fixline-trace-")[1]) if TRACE else None
+        env = {**envs[server], "BENCH_TRACE_FILE": str(trace)} if trace else envs[server]
+        app = "tests.bench.traced_asgi:application" if trace else "project.asgi:application"
+        fixline = h.Fixline(env, count=2 if server == REDIS2 else 1, app=app)
         try:
             idle = fixline.rss()
             path = f"/ws/tickets/{fixline.ticket}/"
             watchers = h.Watchers(fixline.ws_urls(path), n, fixline.urls[0])
             loaded = fixline.rss()
             poster = h.Poster(fixline.urls, fixline.ticket, fixline.agent)
-            results = run_phases(watchers, poster, n)
+            results = run_phases(watchers, poster, n, trace)
             watchers.finish()
             if poster.errors:
                 results[-1]["post_errors"] = poster.errors[:5]
         finally:
             fixline.stop()
+            if trace is not None:
+                trace.unlink(missing_ok=True)
         pids = len(fixline.daphnes)
     for r in results:
         r.update(
@@ -213,6 +246,44 @@ def ratios(rows: list[dict], server: str, base: str, key: str, **match: Any) -> 
     return out
 
 
+def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
+    """Where Fixline's delay goes (BENCH_TRACE): medians over the runs of each figure."""
+    traced_rows = [r for r in rows if r["phase"] == "latency" and "fanout_p50" in r]
+    if not traced_rows:
+        return []
+    lines = [
+        "",
+        "Where the delay goes (latency phase, ms from the POST's send; medians over the runs): "
+        "the request and its write until the after-commit broadcast, then until this "
+        "process's fan-out starts, then the watchers' receipt. The last column is the "
+        "watchers' median after the fan-out started (a difference of medians), beside the "
+        "ceiling's whole median.",
+        "",
+        "| server | watchers | to broadcast p50 / p99 | to fan-out start p50 / p99 | "
+        "receipt p50 / p99 | receipt − fan-out start, p50 | ceiling p50 / p99 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+
+    def med(got: list[dict], key: str) -> float | None:
+        return h.spread(r.get(key) for r in got if r.get(key) is not None)["median"]
+
+    for n in SIZES:
+        ceiling = by(rows, phase="latency", server=CEILING, n=n)
+        for server in servers:
+            got = [r for r in traced_rows if r["server"] == server and r["n"] == n]
+            if not got:
+                continue
+            after = [r["p50"] - r["fanout_p50"] for r in got]
+            lines.append(
+                f"| {LABELS[server]} | {n:,} | {h.fmt(med(got, 'publish_p50'), 1)} / "
+                f"{h.fmt(med(got, 'publish_p99'), 1)} | {h.fmt(med(got, 'fanout_p50'), 1)} / "
+                f"{h.fmt(med(got, 'fanout_p99'), 1)} | {h.fmt(med(got, 'p50'))} / "
+                f"{h.fmt(med(got, 'p99'))} | {h.fmt(h.spread(after)['median'], 1)} | "
+                f"{h.fmt(med(ceiling, 'p50'))} / {h.fmt(med(ceiling, 'p99'))} |"
+            )
+    return lines
+
+
 def report(rows: list[dict], servers: list[str]) -> str:
     lines = [
         f"Fan-out, {RUNS} run(s), min / median / max; comments at {RATE:g}/s for "
@@ -240,6 +311,7 @@ def report(rows: list[dict], servers: list[str]) -> str:
                 f"{sum(r['dups'] for r in got)} | "
                 f"{h.mmm(h.spread(r['rss_per_socket_kib'] for r in got))} |"
             )
+    lines += decomposition(rows, servers)
     lines += [
         "",
         f"Saturation: {SAT_N:,} watchers, comments offered at {SAT_RATE:g}/s for "

@@ -53,11 +53,11 @@ def shell(env: dict[str, str], code: str) -> str:
 
 
 class Daphne:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], app: str = "project.asgi:application") -> None:
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="fixline-daphne-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "project.asgi:application"],
+            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), app],
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -7,16 +7,19 @@ import asyncio
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
+from realtime import aredis
 from security.sockets import _RedisCount
 
-STORM = 400  # several times redis-py's default pool size (100 connections per process)
+STORM = 400  # several times the shared pool's size (aredis.MAX_CONNECTIONS)
 
 
 async def test_a_storm_of_handshakes_is_counted_without_errors(
     redis_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    count = _RedisCount(redis_server.url)
+    with override_settings(REDIS_URL=redis_server.url):
+        count = _RedisCount(aredis.client())  # the loop's shared client, as daphne's
     members = await asyncio.gather(
         *(count.acquire(f"10.0.{i % 4}.1", limit=10_000) for i in range(STORM))
     )

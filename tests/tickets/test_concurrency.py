@@ -111,3 +111,47 @@ def test_concurrent_fresh_cookies_on_one_address_count_once(
     assert not errors, errors
     ticket.refresh_from_db()
     assert ticket.votes == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "in-transaction"])
+def test_one_new_neighbours_simultaneous_first_writes_share_one_identity(
+    world: dict[str, Any], in_transaction: bool
+) -> None:
+    """Two tabs of a new neighbour write at once: both get the one identity, whether it is
+    created on its own (a comment's) or inside the caller's transaction (a savepoint)."""
+    from django.db import transaction
+
+    from tickets.identity import identity_for
+    from tickets.models import Identity
+
+    writers = 8
+    barrier = threading.Barrier(writers)
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def first_write() -> None:
+        try:
+            actor = actor_for(anon="two-tabs-neighbour", ip="198.51.100.77")
+            barrier.wait(timeout=10)
+            if in_transaction:
+                with transaction.atomic():
+                    got.append(identity_for(actor).pk)
+                    # The caller's transaction is still usable after a lost race.
+                    assert Identity.objects.filter(pk=got[-1]).exists()
+            else:
+                got.append(identity_for(actor).pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_write) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert len(got) == writers and len(set(got)) == 1
+    assert Identity.objects.filter(pk=got[0]).count() == 1
