@@ -24,6 +24,7 @@ from notifications.recipients import (
     redact,
     reporter_address,
     verified_email,
+    verified_emails,
 )
 from realtime import events
 from tickets import selectors
@@ -34,13 +35,8 @@ HANDLED_TYPES = FOLLOWER_TYPES | {events.TICKET_CREATED}
 
 
 def _ticket(ticket_id: int | None) -> Ticket | None:
-    if ticket_id is None:
-        return None
-    return (
-        Ticket.objects.select_related("jurisdiction", "service_type", "reporter__user")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    related = Ticket.objects.select_related("jurisdiction", "service_type", "reporter__user")
+    return None if ticket_id is None else related.filter(pk=ticket_id).first()
 
 
 def ticket_context(ticket: Ticket, language: str) -> dict[str, Any]:
@@ -227,13 +223,14 @@ def send_alert_confirmation(sub: AreaSubscription) -> None:
 
 
 def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
-    author = event.actor_id  # recorded with the event by the write layer
     window = timedelta(seconds=conf.notify_batch_seconds())
-    follows = Follow.objects.filter(ticket=ticket).select_related("identity__user")
+    # Nobody hears of their own change (the event's actor); everyone's preference and
+    # verified address are read at once, not per follower.
+    follows = Follow.objects.filter(ticket=ticket).exclude(identity_id=event.actor_id)
+    follows = follows.select_related("identity__user__notification_preference")
+    verified = verified_emails(follow.identity.user for follow in follows)
     for follow in follows:
-        if follow.identity_id == author:
-            continue  # nobody is told about their own comment or change
-        if follower_address(follow.identity, ticket) is None:
+        if follower_address(follow.identity, ticket, verified=verified) is None:
             continue
         add_to_batch(
             key=f"follow:{follow.identity_id}:{ticket.pk}",

@@ -43,27 +43,39 @@ MODERATION_UNSCOPED = "moderation.unscoped"  # messages tied to no jurisdiction:
 def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
     """Serialise once, send the same text to every group. The group name travels with the
     message so that a process's single fan-out subscription (`realtime.layers.Fanout`) knows
-    which local sockets it is for. One hop to the event loop for all the groups, in order,
-    not one per group (a ticket in an emergency goes to five)."""
+    which local sockets it is for."""
+    send_many([(groups, message)])
+
+
+def send_many(items: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
+    """Several messages, each to its groups, in order, in one hop to the event loop (a ticket
+    in an emergency goes to five groups; the worker's bell sends one message per follower,
+    and outside daphne every hop runs an event loop of its own)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-    groups = list(groups)
+    prepared = [
+        (list(groups), json.dumps(message, separators=(",", ":"), ensure_ascii=False), message)
+        for groups, message in items
+    ]
+    if not prepared:
+        return
     try:
-        async_to_sync(_send_all)(layer, groups, text, message.get("seq"))
+        async_to_sync(_send_all)(layer, prepared)
     except Exception:  # never break the write that already committed
-        log.exception("publishing to %s failed", groups)
+        log.exception("publishing %d messages failed", len(prepared))
 
 
-async def _send_all(layer: Any, groups: list[str], text: str, seq: Any) -> None:
-    for group in groups:
-        try:
-            await layer.group_send(
-                group, {"type": "fixline.message", "text": text, "seq": seq, "group": group}
-            )
-        except Exception:  # a broken layer must never break the write that already committed
-            log.exception("publishing to %s failed", group)
+async def _send_all(layer: Any, prepared: list[tuple[list[str], str, dict[str, Any]]]) -> None:
+    for groups, text, message in prepared:
+        seq = message.get("seq")
+        for group in groups:
+            try:
+                await layer.group_send(
+                    group, {"type": "fixline.message", "text": text, "seq": seq, "group": group}
+                )
+            except Exception:  # a broken layer must never break the write that committed
+                log.exception("publishing to %s failed", group)
 
 
 def ticket_private_group(ticket_id: int) -> str:

@@ -54,6 +54,37 @@ print(ticket.pk)
 """
 
 
+# The worker's side: each comment's `process_event` job (the bell, Web Push and the
+# followers' mail batches for its 100 followers), from the task table once the POSTs are done.
+JOBS = """
+import json, time
+from django_tasks_db.models import DBTaskResult
+jobs = DBTaskResult.objects.filter(task_path__endswith="process_event")
+deadline = time.time() + {wait}
+while jobs.filter(finished_at__isnull=True).exists() and time.time() < deadline:
+    time.sleep(0.5)
+rows = list(jobs.exclude(finished_at=None).values_list("started_at", "finished_at"))
+print(json.dumps({{
+    "ms": [(f - s).total_seconds() * 1000 for s, f in rows],
+    "last": max((f.timestamp() for _, f in rows), default=0),
+    "left": jobs.filter(finished_at__isnull=True).count(),
+}}))
+"""
+WORKER_WAIT = float(os.environ.get("BENCH_WORKER_WAIT", "60"))
+
+
+def worker_jobs(env: dict[str, str], posted_until: float) -> dict[str, Any]:
+    found = json.loads(shell(env, JOBS.format(wait=WORKER_WAIT)))
+    return {
+        "job_p50_ms": h.percentile(found["ms"], 0.5),
+        "job_p99_ms": h.percentile(found["ms"], 0.99),
+        "jobs_done": len(found["ms"]),
+        "jobs_left": found["left"],
+        # How long after the last POST's answer the worker had done every job (or gave up).
+        "caught_up_s": round(found["last"] - posted_until, 1) if not found["left"] else None,
+    }
+
+
 def storm_ticket(env: dict[str, str]) -> int:
     return int(shell(env, STORM.replace("{followers}", str(FOLLOWERS))))
 
@@ -157,6 +188,8 @@ def measure_shape(shape: str, rows: list[dict[str, Any]], **servers: str) -> Non
             row = measure(fixline, ticket, run, shape)
             rows.append(row)
             print(row, flush=True)
+        rows[-1].update(worker_jobs(env, time.time()))  # every run's jobs, on the last row
+        print(rows[-1], flush=True)
     finally:
         fixline.stop()
         if worker is not None:
@@ -191,6 +224,12 @@ def test_comment_post_latency() -> None:
         f"{of(shape, 'anon_p99_ms')} | {of(shape, 'agent_p50_ms')} | {of(shape, 'agent_p99_ms')} |"
         for shape, label in shapes.items()
     )
+    workers = "\n".join(
+        f"| {label} | {h.fmt(r.get('job_p50_ms'), 1)} | {h.fmt(r.get('job_p99_ms'), 1)} | "
+        f"{r.get('jobs_done', '–')} | {r.get('jobs_left', '–')} | {h.fmt(r.get('caught_up_s'), 1)} |"
+        for shape, label in shapes.items()
+        for r in [next((r for r in reversed(rows) if r["shape"] == shape), {})]
+    )
     verdicts = "\n".join(
         f"- {label}: anonymous POST p50 {median(shape, 'anon_p50_ms'):.1f} ms (target ≤ 10 on an "
         f"idle machine) {h.verdict(median(shape, 'anon_p50_ms') <= 10)}"
@@ -207,6 +246,14 @@ mode and the in-memory layer unless the shape says PostgreSQL + Redis (its conne
 | shape | static GET p50 ms (reference) | anonymous POST p50 ms | p99 | agent POST p50 ms | p99 |
 | --- | --- | --- | --- | --- | --- |
 {table}
+
+The worker meanwhile: each comment's job (`process_event`: the bell, Web Push and the mail
+batches of its {FOLLOWERS} followers), over every run's comments; "caught up" is how long after
+the last POST's answer it had done them all (it waits {WORKER_WAIT:g} s at most).
+
+| shape | job p50 ms | job p99 ms | jobs done | jobs left | caught up after s |
+| --- | --- | --- | --- | --- | --- |
+{workers}
 
 {verdicts}
 

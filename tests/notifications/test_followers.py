@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
-from notifications.models import Notification
+from notifications.models import AddressVerification, Notification
 from tests.conftest import actor_for
 from tests.notifications.conftest import html_of, run_tasks, to
 from tickets import services
@@ -133,3 +134,67 @@ def test_hidden_comments_are_not_mailed(
     run_tasks()
     [message] = to(outbox, "owner@example.org")
     assert "Noted." in message.body and "rude" not in message.body
+
+
+def _followers_without_address(ticket: Any, count: int, tag: str) -> None:
+    """Accounts that follow but get no mail: no address, an unverified one, updates off."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.models import NotificationPreference
+
+    User = get_user_model()
+    for i in range(count):
+        email = "" if i % 3 == 0 else f"{tag}-{i}@example.org"
+        user = User.objects.create_user(f"{tag}-{i}", email, "pw-follower-1")
+        if i % 3 == 2:  # verified, but turned updates off
+            AddressVerification.objects.create(user=user, email=email, verified_at=timezone.now())
+            NotificationPreference.objects.create(user=user, email_updates=False)
+        services.ticket_react(actor=actor_for(user), ticket_id=ticket.pk, kind="follow")
+
+
+def _job_queries(ticket: Any, world: Any) -> int:
+    """The worker's job for one agent comment on `ticket`, in queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications import dispatch
+
+    run_tasks()
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
+    event = ticket.events.filter(type="comment.created").latest("seq")
+    with CaptureQueriesContext(connection) as queries:
+        dispatch.process_event(event.pk)
+    return len(queries.captured_queries)
+
+
+def test_the_workers_job_reads_followers_in_queries_that_do_not_grow_with_them(
+    world: Any, make_ticket: Any
+) -> None:
+    few, many = make_ticket(), make_ticket()
+    _followers_without_address(few, 3, "few")
+    _followers_without_address(many, 30, "many")
+    assert _job_queries(many, world) == _job_queries(few, world)
+
+
+def test_only_followers_with_a_verified_address_and_updates_on_get_a_batch(
+    world: Any, make_ticket: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from notifications.models import Batch
+
+    ticket = make_ticket()
+    _followers_without_address(ticket, 3, "quiet")
+    verified = get_user_model().objects.create_user("verified-f", "vf@example.org", "pw-vf-123")
+    AddressVerification.objects.create(
+        user=verified, email="vf@example.org", verified_at=timezone.now()
+    )
+    services.ticket_react(actor=actor_for(verified), ticket_id=ticket.pk, kind="follow")
+    _job_queries(ticket, world)
+    batched = set(Batch.objects.filter(kind="follow", ticket=ticket).values_list("key", flat=True))
+    followers = {
+        f.identity.user.username: f.identity_id for f in Follow.objects.filter(ticket=ticket)
+    }
+    assert f"follow:{followers['verified-f']}:{ticket.pk}" in batched
+    for name in ("quiet-0", "quiet-1", "quiet-2"):
+        assert f"follow:{followers[name]}:{ticket.pk}" not in batched
