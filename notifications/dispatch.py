@@ -226,10 +226,10 @@ def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
     window = timedelta(seconds=conf.notify_batch_seconds())
     # Nobody hears of their own change (the event's actor); everyone's preference and
     # verified address are read at once, not per follower.
-    follows = Follow.objects.filter(ticket=ticket)
+    query = Follow.objects.filter(ticket=ticket)
     if event.actor_id is not None:
-        follows = follows.exclude(identity_id=event.actor_id)
-    follows = follows.select_related("identity__user__notification_preference")
+        query = query.exclude(identity_id=event.actor_id)
+    follows = list(query.select_related("identity__user__notification_preference"))
     verified = verified_emails(follow.identity.user for follow in follows)
     for follow in follows:
         if follower_address(follow.identity, ticket, verified=verified) is None:

@@ -34,17 +34,14 @@ def verified_email(user: Any) -> str:
     """The account's address if this account verified it, else "". Per account, not per
     address: an address verified by its owner's account does not make another account that
     names it (someone signing up with it) a way to mail it."""
-    if user is None or not user.email:
+    if user is None:
         return ""
-    verified = AddressVerification.objects.filter(
-        user=user, email=user.email.strip().lower(), verified_at__isnull=False
-    ).exists()
-    return str(user.email) if verified else ""
+    return verified_emails([user]).get(user.pk, "")
 
 
 def verified_emails(users: Iterable[Any]) -> dict[int, str]:
     """`verified_email` of many accounts in one query: {user id: address}, verified ones only
-    (the worker's job for a ticket's followers)."""
+    (the worker's job reads a ticket's followers at once)."""
     users = [u for u in users if u is not None and u.email]
     wanted = {u.pk: u.email.strip().lower() for u in users}
     if not wanted:
