@@ -114,6 +114,10 @@ def test_report_on_a_phone_in_french_with_pin_and_photo(server: Daphne, browser:
     expect(page.get_by_test_id("ticket-status")).to_have_text("Ouvert")
     photo = page.get_by_test_id("ticket-photo")
     expect(photo).to_have_count(1)
+    # As a person would see it: scrolled to, and given the time to load (a loaded machine
+    # took longer than the instant the assertion used to look).
+    photo.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete", arg=photo.element_handle(), timeout=10_000)
     assert photo.evaluate("img => img.complete && img.naturalWidth") == 800
     expect(page.locator(".messages")).to_contain_text("Merci")
     assert problems == []
