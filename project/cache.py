@@ -40,7 +40,30 @@ return n
 """
 
 
+class SharedClientRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` for every cache call, and redis-py fills
+    each new one's table of ~170 response callbacks: three times per comment POST, the
+    hottest function of its profile (yappi on daphne, docs/performance.md "The write path").
+    A `redis.Redis` is only a handle on its pool, safe to share between threads, so one per
+    pool is kept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._redis_clients.get(id(pool))
+        if client is None:
+            client = self._redis_clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class SharedPoolRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient
+
     @cached_property
     def _cache(self) -> RedisCacheClient:
         options = {**POOL_DEFAULTS, **self._options}

@@ -178,7 +178,10 @@ def identity_for(actor: Actor) -> Identity:
     key = actor.key
     ip_hash = actor.ip_hash
     now = timezone.now()
-    found = Identity.objects.filter(key=key).first()
+    try:  # get(), not first(): the key is unique, and no ORDER BY is compiled
+        found: Identity | None = Identity.objects.get(key=key)
+    except Identity.DoesNotExist:
+        found = None
     if found is None:
         # Outside a transaction (a new neighbour's first comment) the INSERT is atomic by
         # itself: no BEGIN and COMMIT round trips. Inside one, a savepoint keeps a concurrent

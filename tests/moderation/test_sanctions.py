@@ -52,6 +52,22 @@ def test_mute_needs_minutes_and_expires(world: dict[str, Any], borough_ticket: A
     assert _post(client_for(world["outsider"]), borough_ticket).status_code == 201
 
 
+def test_a_sanction_is_in_force_only_between_its_start_and_its_end(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    first = comment_on(borough_ticket, "first", user=world["outsider"])
+    answer = _sanction(world, first.author.public_key, "mute", minutes=30)
+    sanction = Sanction.objects.get(pk=answer.json()["id"])
+    starts, ends = sanction.starts_at, sanction.ends_at
+    client = client_for(world["outsider"])
+    Sanction.objects.filter(pk=sanction.pk).update(starts_at=starts.replace(year=2099))
+    assert _post(client, borough_ticket).status_code == 201  # not started yet
+    Sanction.objects.filter(pk=sanction.pk).update(starts_at=starts, ends_at=None)
+    assert _post(client, borough_ticket).status_code == 403  # no end: in force
+    Sanction.objects.filter(pk=sanction.pk).update(ends_at=ends)
+    assert _post(client, borough_ticket).status_code == 403  # until its end
+
+
 def test_revoke_lifts(world: dict[str, Any], borough_ticket: Any) -> None:
     first = comment_on(borough_ticket, "first", user=world["outsider"])
     sanction = _sanction(world, first.author.public_key, "ban").json()

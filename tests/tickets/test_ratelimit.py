@@ -3,6 +3,7 @@ where a window is counted in one round trip (`SharedPoolRedisCache.incr_expiring
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,3 +71,22 @@ def test_a_redis_window_is_one_round_trip_and_expires_with_its_window(
     assert len(keys) == 1
     assert 0 < raw.ttl(keys[0]) <= 65  # the window plus its margin, never forever
     assert cache.get(keys[0].decode().split(":", 2)[2]) == 2  # Django still reads the count
+
+
+def test_the_redis_cache_keeps_one_client_per_pool_across_threads(redis_cache: None) -> None:
+    """Django's client made a new `redis.Redis` (and its ~170 callbacks) for every call:
+    three per comment POST. One per pool now, shared by the request threads."""
+    clients: list[Any] = []
+
+    def use() -> None:
+        cache.set("shared-client", 1)
+        clients.append(cache._cache.get_client(write=True))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    use()
+    assert len({id(client) for client in clients}) == 1
+    assert cache.get("shared-client") == 1

@@ -50,14 +50,15 @@ def comment_create(
     checked_photos = photo_check(photos)  # headers only: a bomb is refused before any decode
     # With its event (the storm's rules) and jurisdiction (the moderators' feed): the one read
     # before the write. The boundary is a polygon nobody needs here.
-    ticket = (
-        Ticket.objects.select_related("event", "jurisdiction")
-        .defer("jurisdiction__boundary")
-        .filter(pk=ticket_id)
-        .first()
-    )
-    if ticket is None:
-        raise NotFound(_("No such ticket."))
+    # get(), not first(): no ORDER BY to compile on the storm's hottest read.
+    try:
+        ticket = (
+            Ticket.objects.select_related("event", "jurisdiction")
+            .defer("jurisdiction__boundary")
+            .get(pk=ticket_id)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such ticket.")) from None
     require_visible_to(actor, ticket)
     identity = actor.identity()
     decision = _posting_decision(actor=actor, identity=identity, ticket=ticket, kind="comment")
