@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
 from notifications import conf, inapp, jobs, links, mail, push, verification
+from notifications.batches import add_to_batch, add_to_batches
 from notifications.models import AddressVerification, AreaSubscription, Batch, FixCheck
 from notifications.recipients import (
     follower_address,
@@ -231,37 +232,19 @@ def batch_follower_updates(event: TicketEvent, ticket: Ticket) -> None:
         query = query.exclude(identity_id=event.actor_id)
     follows = list(query.select_related("identity__user__notification_preference"))
     verified = verified_emails(follow.identity.user for follow in follows)
-    for follow in follows:
-        if follower_address(follow.identity, ticket, verified=verified) is None:
-            continue
-        add_to_batch(
-            key=f"follow:{follow.identity_id}:{ticket.pk}",
-            kind="follow",
-            item=event.pk,
-            send_after=event.at + window,
-            identity=follow.identity,
-            ticket=ticket,
-        )
-
-
-def add_to_batch(*, key: str, kind: str, item: int, send_after: datetime, **fields: Any) -> None:
-    """Add `item` to the open batch of `key`, opening one (and scheduling its flush at
-    `send_after`) when there is none."""
-    with transaction.atomic():
-        batch = Batch.objects.select_for_update().filter(key=key, status=Batch.Status.OPEN).first()
-        if batch is None:
-            try:
-                with transaction.atomic():
-                    batch = Batch.objects.create(
-                        key=key, kind=kind, items=[item], send_after=send_after, **fields
-                    )
-                    jobs.flush_batch(batch.pk, run_after=send_after)
-                return
-            except IntegrityError:
-                batch = Batch.objects.select_for_update().get(key=key, status=Batch.Status.OPEN)
-        if item not in batch.items:
-            batch.items = [*batch.items, item]
-            batch.save(update_fields=["items"])
+    add_to_batches(
+        kind="follow",
+        item=event.pk,
+        send_after=event.at + window,
+        entries=[
+            (
+                f"follow:{follow.identity_id}:{ticket.pk}",
+                {"identity": follow.identity, "ticket": ticket},
+            )
+            for follow in follows
+            if follower_address(follow.identity, ticket, verified=verified) is not None
+        ],
+    )
 
 
 def flush_batch(batch_id: int) -> None:

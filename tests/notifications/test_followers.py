@@ -198,3 +198,34 @@ def test_only_followers_with_a_verified_address_and_updates_on_get_a_batch(
     assert f"follow:{followers['verified-f']}:{ticket.pk}" in batched
     for name in ("quiet-0", "quiet-1", "quiet-2"):
         assert f"follow:{followers[name]}:{ticket.pk}" not in batched
+
+
+def _followers_with_address(ticket: Any, count: int, tag: str) -> None:
+    """Accounts that follow and get the follower mail (a verified address, updates on)."""
+    from django.contrib.auth import get_user_model
+
+    for i in range(count):
+        email = f"{tag}-{i}@example.org"
+        user = get_user_model().objects.create_user(f"{tag}-{i}", email, "pw-follower-1")
+        AddressVerification.objects.create(user=user, email=email, verified_at=timezone.now())
+        services.ticket_react(actor=actor_for(user), ticket_id=ticket.pk, kind="follow")
+
+
+def test_a_second_comment_within_the_minute_joins_every_open_batch_in_queries_that_do_not_grow(
+    world: Any, make_ticket: Any
+) -> None:
+    from notifications.models import Batch
+
+    few, many = make_ticket(), make_ticket()
+    _followers_with_address(few, 3, "mailfew")
+    _followers_with_address(many, 30, "mailmany")
+    _job_queries(few, world), _job_queries(many, world)  # the first comment opens the batches
+    assert _job_queries(many, world) == _job_queries(few, world)
+
+    comments = list(
+        many.events.filter(type="comment.created").order_by("seq").values_list("pk", flat=True)
+    )
+    batches = Batch.objects.filter(kind="follow", ticket=many, status=Batch.Status.OPEN)
+    assert batches.count() == 30 + 1  # and the owner, who follows by default
+    for batch in batches:
+        assert batch.items == comments  # both comments, in order, each once
