@@ -229,3 +229,30 @@ def test_a_second_comment_within_the_minute_joins_every_open_batch_in_queries_th
     assert batches.count() == 30 + 1  # and the owner, who follows by default
     for batch in batches:
         assert batch.items == comments  # both comments, in order, each once
+
+
+def test_the_workers_job_reads_outside_any_transaction(
+    transactional_db: None, world: Any, make_ticket: Any
+) -> None:
+    """The embedded default's SQLite takes its one write lock at BEGIN: a job that read its
+    followers inside its transaction held every comment POST back (docs/performance.md)."""
+    from django.db import connection
+
+    from notifications import dispatch
+
+    ticket = make_ticket()
+    _followers_with_address(ticket, 3, "lock")
+    run_tasks()
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
+    event = ticket.events.filter(type="comment.created").latest("seq")
+    reads: list[tuple[str, bool]] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            reads.append((sql, connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        dispatch.process_event(event.pk)
+    follower_reads = [inside for sql, inside in reads if '"tickets_follow"' in sql]
+    assert follower_reads and not any(follower_reads)
