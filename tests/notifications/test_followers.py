@@ -136,20 +136,28 @@ def test_hidden_comments_are_not_mailed(
     assert "Noted." in message.body and "rude" not in message.body
 
 
-def _followers_without_address(ticket: Any, count: int, tag: str) -> None:
-    """Accounts that follow but get no mail: no address, an unverified one, updates off."""
+def _followers(ticket: Any, count: int, tag: str, *, mail: bool) -> None:
+    """Accounts that follow. `mail`: each with a verified address and updates on. Otherwise
+    none gets mail: no address, an unverified one, or a verified one with updates off."""
     from django.contrib.auth import get_user_model
 
     from notifications.models import NotificationPreference
 
-    User = get_user_model()
     for i in range(count):
-        email = "" if i % 3 == 0 else f"{tag}-{i}@example.org"
-        user = User.objects.create_user(f"{tag}-{i}", email, "pw-follower-1")
-        if i % 3 == 2:  # verified, but turned updates off
+        email = f"{tag}-{i}@example.org" if mail or i % 3 else ""
+        user = get_user_model().objects.create_user(f"{tag}-{i}", email, "pw-follower-1")
+        if mail or i % 3 == 2:
             AddressVerification.objects.create(user=user, email=email, verified_at=timezone.now())
+        if not mail and i % 3 == 2:
             NotificationPreference.objects.create(user=user, email_updates=False)
         services.ticket_react(actor=actor_for(user), ticket_id=ticket.pk, kind="follow")
+
+
+def _agent_comment_event(ticket: Any, world: Any) -> Any:
+    """An agent's comment on `ticket`, once the jobs before it have run: its event."""
+    run_tasks()
+    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
+    return ticket.events.filter(type="comment.created").latest("seq")
 
 
 def _job_queries(ticket: Any, world: Any) -> int:
@@ -159,9 +167,7 @@ def _job_queries(ticket: Any, world: Any) -> int:
 
     from notifications import dispatch
 
-    run_tasks()
-    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
-    event = ticket.events.filter(type="comment.created").latest("seq")
+    event = _agent_comment_event(ticket, world)
     with CaptureQueriesContext(connection) as queries:
         dispatch.process_event(event.pk)
     return len(queries.captured_queries)
@@ -171,8 +177,8 @@ def test_the_workers_job_reads_followers_in_queries_that_do_not_grow_with_them(
     world: Any, make_ticket: Any
 ) -> None:
     few, many = make_ticket(), make_ticket()
-    _followers_without_address(few, 3, "few")
-    _followers_without_address(many, 30, "many")
+    _followers(few, 3, "few", mail=False)
+    _followers(many, 30, "many", mail=False)
     assert _job_queries(many, world) == _job_queries(few, world)
 
 
@@ -184,7 +190,7 @@ def test_only_followers_with_a_verified_address_and_updates_on_get_a_batch(
     from notifications.models import Batch
 
     ticket = make_ticket()
-    _followers_without_address(ticket, 3, "quiet")
+    _followers(ticket, 3, "quiet", mail=False)
     verified = get_user_model().objects.create_user("verified-f", "vf@example.org", "pw-vf-123")
     AddressVerification.objects.create(
         user=verified, email="vf@example.org", verified_at=timezone.now()
@@ -200,26 +206,16 @@ def test_only_followers_with_a_verified_address_and_updates_on_get_a_batch(
         assert f"follow:{followers[name]}:{ticket.pk}" not in batched
 
 
-def _followers_with_address(ticket: Any, count: int, tag: str) -> None:
-    """Accounts that follow and get the follower mail (a verified address, updates on)."""
-    from django.contrib.auth import get_user_model
-
-    for i in range(count):
-        email = f"{tag}-{i}@example.org"
-        user = get_user_model().objects.create_user(f"{tag}-{i}", email, "pw-follower-1")
-        AddressVerification.objects.create(user=user, email=email, verified_at=timezone.now())
-        services.ticket_react(actor=actor_for(user), ticket_id=ticket.pk, kind="follow")
-
-
 def test_a_second_comment_within_the_minute_joins_every_open_batch_in_queries_that_do_not_grow(
     world: Any, make_ticket: Any
 ) -> None:
     from notifications.models import Batch
 
     few, many = make_ticket(), make_ticket()
-    _followers_with_address(few, 3, "mailfew")
-    _followers_with_address(many, 30, "mailmany")
-    _job_queries(few, world), _job_queries(many, world)  # the first comment opens the batches
+    _followers(few, 3, "mailfew", mail=True)
+    _followers(many, 30, "mailmany", mail=True)
+    _job_queries(few, world)  # the first comment opens the batches
+    _job_queries(many, world)
     assert _job_queries(many, world) == _job_queries(few, world)
 
     comments = list(
@@ -241,10 +237,8 @@ def test_the_workers_job_reads_outside_any_transaction(
     from notifications import dispatch
 
     ticket = make_ticket()
-    _followers_with_address(ticket, 3, "lock")
-    run_tasks()
-    services.comment_create(actor=actor_for(world["agent"]), ticket_id=ticket.pk, body="On it.")
-    event = ticket.events.filter(type="comment.created").latest("seq")
+    _followers(ticket, 3, "lock", mail=True)
+    event = _agent_comment_event(ticket, world)
     reads: list[tuple[str, bool]] = []
 
     def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
