@@ -68,9 +68,9 @@ def user_group(user_id: int) -> str:
 
 def notify_for_event(event: TicketEvent, ticket: Ticket) -> None:
     """The bell of the people an event concerns, written by the worker's job for the event
-    (`dispatch.process_event`, in its transaction; not in the request that wrote the event:
-    the storm's write path stays at a fixed number of queries however many follow), one bulk
-    insert, pushed after commit through the channel layer."""
+    (`dispatch.process_event`; not in the request that wrote the event: the storm's write
+    path stays at a fixed number of queries however many follow), one bulk insert, pushed
+    once it commits through the channel layer."""
     data: dict[str, Any] = {"title": ticket.title}
     if event.type == events.TICKET_CREATED:
         user_ids = [agent.pk for agent in receiving_agents(ticket.jurisdiction)]

@@ -245,8 +245,8 @@ def _alert_subscriptions(ticket: Ticket) -> list[PushSubscription]:
 
 
 def queue_for_event(event: TicketEvent, ticket: Ticket) -> int:
-    """One delivery per subscription that should hear of `event`, each send enqueued in the
-    caller's transaction. A second run adds nothing (unique per subscription and event)."""
+    """One delivery per subscription that should hear of `event`, each committed with its
+    enqueued send. A second run adds nothing (unique per subscription and event)."""
     if not enabled():
         return 0
     if event.type == events.TICKET_CREATED:
