@@ -17,6 +17,7 @@ from project.database import database_from_url, reconnect_again
 from tests.bench.harness import Poster
 from tests.drills.support import agent_token
 from tests.realtime.processes import Daphne, base_env, http
+from tickets.models import Ticket
 
 PG_URL = "postgres://fixline:secret@127.0.0.1:5432/fixline"
 
@@ -53,6 +54,8 @@ def test_pool_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("FIXLINE_DB_POOL_TIMEOUT", "0"),
         ("FIXLINE_DB_POOL_MAX_SIZE", "ten"),
         ("FIXLINE_DB_POOL", "maybe"),
+        ("FIXLINE_DB_PREPARE", "-1"),
+        ("FIXLINE_DB_PREPARE", "five"),
     ],
 )
 def test_bad_pool_settings_stop_start_up(
@@ -61,6 +64,20 @@ def test_bad_pool_settings_stop_start_up(
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=name):
         database_from_url(PG_URL)
+
+
+def test_postgres_statements_are_bound_and_prepared_server_side() -> None:
+    options = database_from_url(PG_URL)["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+
+
+def test_prepared_statements_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a pooler in transaction mode (PgBouncer before 1.21) prepared statements break:
+    0 gives Django's defaults back (client-side binding, nothing prepared)."""
+    monkeypatch.setenv("FIXLINE_DB_PREPARE", "0")
+    options = database_from_url(PG_URL)["OPTIONS"]
+    assert "server_side_binding" not in options
+    assert "prepare_threshold" not in options
 
 
 def test_pool_off_keeps_persistent_connections(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +90,7 @@ def test_pool_off_keeps_persistent_connections(monkeypatch: pytest.MonkeyPatch) 
 def test_sqlite_url_has_no_pool() -> None:
     database = database_from_url("sqlite:////tmp/fixline-test.sqlite3")
     assert "pool" not in database.get("OPTIONS", {})
+    assert "server_side_binding" not in database.get("OPTIONS", {})
 
 
 def test_malformed_url_names_the_variable() -> None:
@@ -131,3 +149,18 @@ def test_daphne_reuses_postgres_sessions_across_requests(make_ticket: Any, world
     finally:
         daphne.stop()
     assert opened <= 10, f"{REQUESTS} requests opened {opened} PostgreSQL sessions"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_repeated_statement_is_prepared_on_its_connection(make_ticket: Any) -> None:
+    """The settings reach psycopg: the storm's ticket read, run more than five times on a
+    connection, is then a prepared statement of that PostgreSQL session (planned once, not on
+    every run)."""
+    ticket = make_ticket()
+    for _ in range(6):
+        Ticket.objects.get(pk=ticket.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "tickets_ticket"' in text and "$1" in text for text in prepared), prepared
