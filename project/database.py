@@ -10,14 +10,15 @@ queries, the health check), measured as one new session per request. The pool (D
 `OPTIONS["pool"]`, the `psycopg-pool` package) is per process: a request borrows a connection
 and gives it back when it ends (`CONN_MAX_AGE` must then be 0).
 
-Health checks stay on: with the pool Django passes `check=ConnectionPool.check_connection`, so a
-connection broken by a PostgreSQL restart is dropped when it is borrowed instead of failing the
-request (tests/drills/test_postgres_restart.py). While PostgreSQL is down a request waits at most
+Health checks stay on: the pool checks a connection when it is borrowed (`check_connection`,
+through the backend `project.postgresql`), so a connection broken by a PostgreSQL restart is
+dropped instead of failing the request (tests/drills/test_postgres_restart.py). While PostgreSQL is down a request waits at most
 `FIXLINE_DB_POOL_TIMEOUT` seconds for a connection, then is answered 503 (project/errors.py).
 """
 
 from __future__ import annotations
 
+import select
 from typing import TYPE_CHECKING, Any, cast
 
 import dj_database_url
@@ -26,6 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from project.env import env_bool, env_int
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
 RECONNECT_SECONDS = 2.0
@@ -38,6 +40,30 @@ def reconnect_again(pool: ConnectionPool) -> None:
     PostgreSQL is back (the pool's own growth starts only when a new request asks)."""
     if not pool.closed:
         pool.check()
+
+
+def check_connection(conn: Connection[Any]) -> None:
+    """The pool's check of a connection it lends: PostgreSQL's round trip only when the
+    connection may be broken. Return quietly if it works, raise if not (the pool then replaces
+    it; the caller never sees it).
+
+    Why not psycopg_pool's `check_connection` on every loan, as Django passes it with health
+    checks on: it sends an empty query, one round trip before every request's first statement,
+    ~6 % of a storm comment's time in daphne (docs/performance.md, "The write path", round 4).
+    An idle connection in the pool has nothing to read unless its server spoke: a restart, a
+    crash or a terminated backend sends its error and closes the socket, which makes it
+    readable. So a readable (or closed, or not idle) connection gets the real check, and a quiet
+    one is lent as it is. A peer that vanished without closing (a partition) is caught by
+    neither check quickly; the request's statement then fails as it would have."""
+    from psycopg import pq
+    from psycopg_pool import ConnectionPool
+
+    if not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        poller = select.poll()  # not select(): a daphne's sockets pass FD_SETSIZE (1,024)
+        poller.register(conn.fileno(), select.POLLIN)
+        if not poller.poll(0):
+            return
+    ConnectionPool.check_connection(conn)
 
 
 def pool_options() -> dict[str, Any]:
@@ -97,9 +123,14 @@ def database_from_url(url: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
     database = cast(dict[str, Any], parsed)  # dj_database_url's TypedDict, as Django takes it
-    if database["ENGINE"] in POSTGRES_ENGINES and env_bool("FIXLINE_DB_POOL", True):
-        database["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django requires 0
-        database.setdefault("OPTIONS", {})["pool"] = pool_options()
-    if database["ENGINE"] in POSTGRES_ENGINES:
+    postgres = database["ENGINE"] in POSTGRES_ENGINES
+    if postgres:
         database.setdefault("OPTIONS", {}).update(prepared_statements())
+    if postgres and env_bool("FIXLINE_DB_POOL", True):
+        database["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django requires 0
+        # Django's backend with one change: the pool checks what it lends with
+        # `check_connection` (above), not a round trip on every loan.
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database["ENGINE"] = "project.postgresql"
+        database.setdefault("OPTIONS", {})["pool"] = pool_options()
     return database

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import psycopg
+import psycopg_pool
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from project.database import database_from_url, reconnect_again
+from project.database import check_connection, database_from_url, reconnect_again
 from tests.bench.harness import Poster
 from tests.drills.support import agent_token
 from tests.realtime.processes import Daphne, base_env, http
@@ -36,6 +39,8 @@ def test_postgres_is_pooled_with_health_checks() -> None:
     # `check=ConnectionPool.check_connection` when health checks are on (the restart drill).
     assert database["CONN_MAX_AGE"] == 0
     assert database["CONN_HEALTH_CHECKS"] is True
+    # Django's backend, whose pool checks a loan with project.database.check_connection.
+    assert database["ENGINE"] == "project.postgresql"
 
 
 def test_pool_sizes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,6 +90,7 @@ def test_pool_off_keeps_persistent_connections(monkeypatch: pytest.MonkeyPatch) 
     database = database_from_url(PG_URL)
     assert "pool" not in database.get("OPTIONS", {})
     assert database["CONN_MAX_AGE"] == 60
+    assert database["ENGINE"] == "django.db.backends.postgresql"
 
 
 def test_sqlite_url_has_no_pool() -> None:
@@ -164,3 +170,68 @@ def test_a_repeated_statement_is_prepared_on_its_connection(make_ticket: Any) ->
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "tickets_ticket"' in text and "$1" in text for text in prepared), prepared
+
+
+# --- Lending a pooled connection (project.database.check_connection) ---------------------------
+
+
+@pytest.fixture
+def raw_connections() -> Iterator[tuple[psycopg.Connection[Any], psycopg.Connection[Any]]]:
+    """Two plain sessions on the test database: one the pool would lend, one to watch it."""
+    lent = psycopg.connect(database_url(), autocommit=True)
+    watcher = psycopg.connect(database_url(), autocommit=True)
+    yield lent, watcher
+    lent.close()
+    watcher.close()
+
+
+def last_state_change(watcher: psycopg.Connection[Any], pid: int) -> Any:
+    row = watcher.execute(
+        "SELECT state_change FROM pg_stat_activity WHERE pid = %s", [pid]
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_quiet_connection_is_lent_without_a_round_trip(raw_connections: Any) -> None:
+    """psycopg_pool's own check sends an empty query on every loan; a connection whose server
+    said nothing is lent as it is (its backend does not run anything)."""
+    lent, watcher = raw_connections
+    lent.execute("SELECT 1")
+    before = last_state_change(watcher, lent.info.backend_pid)
+    time.sleep(0.05)
+    check_connection(lent)
+    assert last_state_change(watcher, lent.info.backend_pid) == before
+    # psycopg_pool's check, for contrast: its empty query is a statement the backend runs.
+    psycopg_pool.ConnectionPool.check_connection(lent)
+    assert last_state_change(watcher, lent.info.backend_pid) != before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_connection_whose_backend_ended_fails_its_check(raw_connections: Any) -> None:
+    """A restart or a terminated backend makes the idle socket readable: the check then asks
+    the server, fails, and the pool lends another connection instead."""
+    lent, watcher = raw_connections
+    watcher.execute("SELECT pg_terminate_backend(%s)", [lent.info.backend_pid])
+    deadline = time.monotonic() + 5
+    while (
+        time.monotonic() < deadline
+        and watcher.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = %s", [lent.info.backend_pid]
+        ).fetchone()
+    ):
+        time.sleep(0.02)
+    with pytest.raises(psycopg.OperationalError):
+        check_connection(lent)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_pool_lends_through_fixlines_check() -> None:
+    """Django builds the pool with psycopg_pool's check; the backend `project.postgresql`
+    replaces it. This fails if an upgrade of Django or psycopg_pool moves where it is kept."""
+    assert connection.settings_dict["ENGINE"] == "project.postgresql"
+    assert connection.pool._check is check_connection
