@@ -41,6 +41,29 @@ def register_comment_listener(listener: CommentListener) -> None:
 
 # --- Comments ----------------------------------------------------------------------------------
 
+# What a comment's write reads of its ticket: its place, visibility, reporter and seq, the
+# emergency's rules, and the jurisdiction's slug for the moderators' feed. The ORM compiles and
+# converts every selected column on each read: the whole three rows (61 columns) took 1.24 ms
+# on PostgreSQL, these 0.9 ms (docs/performance.md, "The write path", round 4). A column not
+# listed is still read on use, by one more query, which the storm's query count
+# (tests/tickets/test_write_queries.py) would show.
+COMMENT_READ = (
+    "title",
+    "status",
+    "visibility",
+    "jurisdiction__slug",
+    "jurisdiction__parent",
+    "reporter",
+    "seq",
+    "updated_at",
+    "event__slug",
+    "event__starts_at",
+    "event__ends_at",
+    "event__premoderate_anonymous",
+    "event__slow_mode_seconds",
+    "event__anonymous_comment_limit",
+)
+
 
 def comment_create(
     *, actor: Actor, ticket_id: int, body: str, photos: Sequence[UploadedFile] | None = None
@@ -49,12 +72,12 @@ def comment_create(
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
     checked_photos = photo_check(photos)  # headers only: a bomb is refused before any decode
     # With its event (the storm's rules) and jurisdiction (the moderators' feed): the one read
-    # before the write. The boundary is a polygon nobody needs here.
+    # before the write, of the columns the write uses (COMMENT_READ).
     # get(), not first(): no ORDER BY to compile on the storm's hottest read.
     try:
         ticket = (
             Ticket.objects.select_related("event", "jurisdiction")
-            .defer("jurisdiction__boundary")
+            .only(*COMMENT_READ)
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
