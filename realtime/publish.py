@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -83,32 +85,70 @@ def ticket_private_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}.private"
 
 
+def ticket_event_groups(
+    message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = (), private: bool = False
+) -> list[str]:
+    """`private`: the ticket is taken down, so the event goes to its private sockets only,
+    never to the public ticket group or the feeds."""
+    if private:
+        return [ticket_private_group(message["ticket"])]
+    groups = [ticket_group(message["ticket"])]
+    if message["type"] in events.FEED_TYPES:
+        groups.append(feed_group())
+        for kind, slug in feed_scopes:
+            groups.append(feed_group(**{kind: slug}))
+    return groups
+
+
 def publish_ticket_event(
     message: dict[str, Any],
     *,
     feed_scopes: Iterable[tuple[str, str]] = (),
     private: bool = False,
 ) -> None:
-    """`private`: the ticket is taken down, so the event goes to its private sockets only,
-    never to the public ticket group or the feeds."""
-    if private:
-        send_to_groups([ticket_private_group(message["ticket"])], message)
-        return
-    groups = [ticket_group(message["ticket"])]
-    if message["type"] in events.FEED_TYPES:
-        groups.append(feed_group())
-        for kind, slug in feed_scopes:
-            groups.append(feed_group(**{kind: slug}))
-    send_to_groups(groups, message)
+    send_to_groups(ticket_event_groups(message, feed_scopes=feed_scopes, private=private), message)
+
+
+# --- After commit, in one hop ------------------------------------------------------------------
+# Each send after commit is a hop from the request's thread to the event loop and back. A write
+# that publishes several messages (a comment: the ticket's event, then the moderators' feed)
+# sends them all in one hop inside `one_hop()`: docs/performance.md, "The write path", round 4.
+_hop: ContextVar[list[tuple[list[str], dict[str, Any]]] | None] = ContextVar(
+    "fixline_publish_hop", default=None
+)
+
+
+def _send_after_commit(groups: list[str], message: dict[str, Any]) -> None:
+    batch = _hop.get()
+    if batch is None:
+        transaction.on_commit(lambda: send_to_groups(groups, message))
+    else:
+        # Django still decides whether this message goes out: an on_commit callback registered
+        # inside a savepoint that rolls back is dropped with it, so the message never joins.
+        transaction.on_commit(lambda: batch.append((groups, message)))
+
+
+@contextmanager
+def one_hop() -> Iterator[None]:
+    """Inside the write's transaction: what the block publishes after commit goes to the sockets
+    in one hop, in order. Each message's own callback joins it to the batch; the sending
+    callback is registered when the block ends, so it runs after them. Which messages go is
+    Django's on_commit decision, as without the block: none of a rolled-back transaction or
+    savepoint."""
+    batch: list[tuple[list[str], dict[str, Any]]] = []
+    token = _hop.set(batch)
+    try:
+        yield
+    finally:
+        _hop.reset(token)
+        transaction.on_commit(lambda: send_many(batch))
 
 
 def publish_on_commit(
     message: dict[str, Any], *, feed_scopes: Iterable[tuple[str, str]] = (), private: bool = False
 ) -> None:
-    scopes = list(feed_scopes)
-    transaction.on_commit(
-        lambda: publish_ticket_event(message, feed_scopes=scopes, private=private)
-    )
+    groups = ticket_event_groups(message, feed_scopes=feed_scopes, private=private)
+    _send_after_commit(groups, message)
 
 
 def moderation_groups_for(jurisdiction_id: int | None) -> list[str]:
@@ -119,8 +159,7 @@ def moderation_groups_for(jurisdiction_id: int | None) -> list[str]:
 
 
 def moderation_on_commit(message: dict[str, Any], *, jurisdiction_id: int | None = None) -> None:
-    groups = moderation_groups_for(jurisdiction_id)
-    transaction.on_commit(lambda: send_to_groups(groups, message))
+    _send_after_commit(moderation_groups_for(jurisdiction_id), message)
 
 
 # --- Casework (staff only) ---------------------------------------------------------------------
@@ -138,7 +177,7 @@ def staff_on_commit(message: dict[str, Any], *, jurisdiction_ids: Iterable[int])
     groups = [ticket_staff_group(message["ticket"])]
     for jurisdiction_id in dict.fromkeys(jurisdiction_ids):
         groups.append(moderation_groups_for(jurisdiction_id)[1])
-    transaction.on_commit(lambda: send_to_groups(groups, message))
+    _send_after_commit(groups, message)
 
 
 # --- Sockets follow their session (docs/security.md, "Round 2: proxies and sockets") --------

@@ -3,7 +3,7 @@
 
 For each bench comment (body `bench <i> <ms>`, `ms` the POST's send time in epoch ms), one
 line to the file named by BENCH_TRACE_FILE:
-- `publish <ms>`: from the POST's send to the after-commit broadcast (`send_to_groups`):
+- `publish <ms>`: from the POST's send to the after-commit broadcast (`send_many`):
   the request, the write and its commit;
 - `fanout <ms>`: from the send to the first socket write of this process's fan-out (the
   frame is built once, when the fan-out starts): the above plus the channel layer's trip.
@@ -34,17 +34,20 @@ def _record(tag: str, text: str) -> None:
         out.write(f"{tag} {time.time() * 1000 - int(found.group(1)):.2f}\n")
 
 
-_send_to_groups = publish.send_to_groups
+_send_many = publish.send_many
 
 
-def _traced_send_to_groups(groups: Any, message: dict[str, Any]) -> None:
-    groups = list(groups)
-    if (
-        message.get("type") == "comment.created"
-        and publish.ticket_group(message.get("ticket", 0)) in groups
-    ):
-        _record("publish", str((message.get("data") or {}).get("body", "")))
-    _send_to_groups(groups, message)
+def _traced_send_many(items: Any) -> None:
+    """Every after-commit send goes through `send_many` (a comment's in one hop with the
+    moderators' feed item, `publish.one_hop`)."""
+    items = [(list(groups), message) for groups, message in items]
+    for groups, message in items:
+        if (
+            message.get("type") == "comment.created"
+            and publish.ticket_group(message.get("ticket", 0)) in groups
+        ):
+            _record("publish", str((message.get("data") or {}).get("body", "")))
+    _send_many(items)
 
 
 class _TracedFrame(Frame):
@@ -56,6 +59,6 @@ class _TracedFrame(Frame):
             _record("fanout", str(message.get("text", "")))
 
 
-publish.send_to_groups = _traced_send_to_groups
+publish.send_many = _traced_send_many
 layers.Frame = _TracedFrame  # type: ignore[misc]
 application = _application

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from realtime import events
+from realtime import events, publish
 from tickets import permissions, ratelimit
 from tickets.errors import InvalidInput, NotFound
 from tickets.identity import Actor
@@ -102,7 +102,8 @@ def comment_create(
 
     now = timezone.now()
     public = decision.visibility == Comment.Visibility.VISIBLE and not decision.shadow
-    with transaction.atomic():
+    # One hop to the sockets after commit: the ticket's event, then the moderators' feed.
+    with transaction.atomic(), publish.one_hop():
         # A public comment appends one event: its lock takes the seq (one statement fewer on
         # the storm's hottest write, docs/performance.md "The write path").
         ticket = _lock_taking_seq(ticket, at=now) if public else _lock_ticket(ticket.pk)
