@@ -25,7 +25,7 @@ run: $(STAMP)
 	@echo "Fixline on http://127.0.0.1:$(PORT)/"
 	@echo "  accounts: admin, agent, volunteer, citizen (password demo-<username>)"
 	@echo "  Open311 API key: demo-open311-key"
-	@echo "  e-mail: files in var/mail/; the task worker runs inside daphne (FIXLINE_EMBEDDED_WORKER)"
+	@echo "  e-mail: files in var/mail/; the task worker is a child process of daphne (FIXLINE_EMBEDDED_WORKER)"
 	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; \
 	FIXLINE_EMBEDDED_WORKER=$${FIXLINE_EMBEDDED_WORKER:-1} $(VENV)/bin/daphne -e tcp:port=$(PORT):backlog=$(BACKLOG):interface=127.0.0.1 --http-timeout 300 --websocket_connect_timeout 10 project.asgi:application
 

@@ -368,7 +368,7 @@ FIXLINE: dict[str, Any] = {
 
 # --- Notifications and background work (docs/notifications.md) ----------------------------
 # Durable tasks live in the database; `manage.py db_worker` runs them. With
-# FIXLINE_EMBEDDED_WORKER (`make run`) daphne runs one in a thread (project/worker.py).
+# FIXLINE_EMBEDDED_WORKER (`make run`) daphne starts one as its child (project/worker.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 FIXLINE_EMBEDDED_WORKER = env_bool("FIXLINE_EMBEDDED_WORKER", False)
 FIXLINE.update(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -49,10 +49,28 @@ def send_to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
     send_many([(groups, message)])
 
 
+# In the embedded worker's process (project/worker.py) messages go to daphne's process through a
+# pipe: the in-memory layer's sockets are there.
+Batch = list[tuple[list[str], dict[str, Any]]]
+_relay: Callable[[Batch], None] | None = None
+
+
+def relay_to(send: Callable[[Batch], None] | None) -> None:
+    """Hand every message this process publishes to `send` instead of the channel layer."""
+    global _relay
+    _relay = send
+
+
 def send_many(items: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
     """Several messages, each to its groups, in order, in one hop to the event loop (a ticket
     in an emergency goes to five groups; the worker's bell sends one message per follower,
     and outside daphne every hop runs an event loop of its own)."""
+    if _relay is not None:
+        try:
+            _relay([(list(groups), message) for groups, message in items])
+        except Exception:  # never break the write that already committed
+            log.exception("relaying messages to daphne's process failed")
+        return
     layer = get_channel_layer()
     if layer is None:
         return

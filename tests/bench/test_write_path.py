@@ -6,7 +6,7 @@ header, so neither the per-identity nor the per-address limit applies: a crowd),
 issue's case (the identity is created with the comment), and an agent (a token, no rate
 limit). The ticket is in an active emergency with 100 followers, as in `make test`'s query
 count (tests/tickets/test_write_queries.py). Shapes: the embedded default (1 daphne, SQLite,
-in-memory layer, the worker inside daphne as `make run`), the same with the worker in its own
+in-memory layer, the worker a child of daphne as `make run`), the same with the worker in its own
 process, and the production shape (1 daphne, PostgreSQL + Redis, `db_worker` in its own
 process; FIXLINE_DB_POOL=0 in the environment measures it without the connection pool, the
 "before" of docs/performance.md, "ASGI and persistent connections"). BENCH_RUNS runs of
@@ -154,9 +154,9 @@ def measure(fixline: h.Fixline, ticket: int, run: int, shape: str) -> dict[str, 
 
 
 SHAPES = {
-    # `make run`: the task worker is a thread of daphne (project/worker.py), so the bell is
-    # live on the in-memory layer; it shares daphne's interpreter lock.
-    "embedded": "worker inside daphne (`make run`)",
+    # `make run`: daphne starts the task worker as its child and relays its pushes, so the bell
+    # is live on the in-memory layer (project/worker.py; a thread of daphne until 2026-12-03).
+    "embedded": "worker started by daphne, pushes relayed (`make run`)",
     # The production arrangement: `manage.py db_worker` is its own process.
     "separate": "worker in its own process",
     # Production: PostgreSQL (through the pool, project/database.py) and Redis.
