@@ -25,7 +25,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.5  # seconds between polls when idle: the bell within about half a second
-RESTART_AFTER = 1.0  # seconds before a worker process that ended is started again
+RESTART_AFTER = 1.0  # seconds before a worker process that died is started again
 
 
 def _serve() -> None:
@@ -90,9 +90,11 @@ def _relay(process: BaseProcess, pipe: Connection) -> None:
     while True:
         try:
             items: Any = pipe.recv()
-        except (EOFError, OSError):  # the worker's process ended: start another
+        except (EOFError, OSError):  # the worker's process ended
             process.join(5)
-            log.error("embedded task worker exited (%s); restarting", process.exitcode)
+            if process.exitcode == 0:  # asked to stop (daphne stopping, Ctrl-C): so is daphne
+                return
+            log.error("embedded task worker died (%s); restarting", process.exitcode)
             time.sleep(RESTART_AFTER)
             process, pipe = _spawn()
             continue

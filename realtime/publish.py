@@ -118,22 +118,11 @@ def ticket_event_groups(
     return groups
 
 
-def publish_ticket_event(
-    message: dict[str, Any],
-    *,
-    feed_scopes: Iterable[tuple[str, str]] = (),
-    private: bool = False,
-) -> None:
-    send_to_groups(ticket_event_groups(message, feed_scopes=feed_scopes, private=private), message)
-
-
 # --- After commit, in one hop ------------------------------------------------------------------
 # Each send after commit is a hop from the request's thread to the event loop and back. A write
 # that publishes several messages (a comment: the ticket's event, then the moderators' feed)
 # sends them all in one hop inside `one_hop()`: docs/performance.md, "The write path", round 4.
-_hop: ContextVar[list[tuple[list[str], dict[str, Any]]] | None] = ContextVar(
-    "fixline_publish_hop", default=None
-)
+_hop: ContextVar[Batch | None] = ContextVar("fixline_publish_hop", default=None)
 
 
 def _send_after_commit(groups: list[str], message: dict[str, Any]) -> None:
@@ -153,7 +142,7 @@ def one_hop() -> Iterator[None]:
     callback is registered when the block ends, so it runs after them. Which messages go is
     Django's on_commit decision, as without the block: none of a rolled-back transaction or
     savepoint."""
-    batch: list[tuple[list[str], dict[str, Any]]] = []
+    batch: Batch = []
     token = _hop.set(batch)
     try:
         yield
