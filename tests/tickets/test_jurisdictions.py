@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import actor_for
 from tickets import jurisdictions, permissions
+from tickets.models import Jurisdiction
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,26 @@ def test_topmost(world: dict[str, Any]) -> None:
 def test_agents_act_on_descendants(world: dict[str, Any]) -> None:
     ids = permissions.agent_jurisdiction_ids(actor_for(world["agent"]).user)
     assert {world["city"].pk, world["old_port"].pk, world["university"].pk} <= ids
+
+
+def test_an_agents_jurisdictions_take_one_query_and_stop_at_their_own(
+    world: dict[str, Any],
+) -> None:
+    """The borough's agent acts on the borough (and what it holds), not on the city above it
+    nor on the university beside it; someone who is nobody's agent acts nowhere."""
+    users = get_user_model().objects
+    city, borough, university = world["city"], world["old_port"], world["university"]
+    inside = Jurisdiction.objects.create(
+        name="Old Port market", slug="old-port-market", parent=borough, boundary=borough.boundary
+    )
+    for username, expected in (
+        ("borough-agent", {borough.pk, inside.pk}),
+        ("agent", {city.pk, borough.pk, inside.pk, university.pk}),
+        ("citizen", set()),
+    ):
+        user = users.get(username=username)  # a fresh user: nothing cached on it yet
+        with CaptureQueriesContext(connection) as queries:
+            ids = permissions.agent_jurisdiction_ids(user)
+            assert permissions.is_agent_for(user, borough.pk) == (borough.pk in expected)
+        assert set(ids) == expected, username
+        assert len(queries) == 1, username

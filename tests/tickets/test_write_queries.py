@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from moderation.services.emergencies import emergency_create
@@ -102,6 +103,27 @@ def test_an_anonymous_comment_in_a_storm_takes_at_most_8_queries(
     assert told.values("user").distinct().count() == 101
     assert told.count() == 101 * 3  # the warm-up's comment and the two above
     assert ticket.comments.filter(visibility=Comment.Visibility.VISIBLE).count() == 3
+
+
+# An agent's answer, as their app sends it (a token): the token and its user, the ticket, the
+# agent's identity and sanctions, their jurisdictions (one query), and the same four writes;
+# one more (the identity's insert) on the agent's very first write.
+AGENT_MAX_QUERIES = 9
+
+
+def test_an_agents_answer_in_a_storm_takes_at_most_9_queries(
+    storm: Any, storm_ticket: Any, world: dict[str, Any]
+) -> None:
+    storm(premoderate=False)
+    ticket = storm_ticket(followers=100)
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=world["agent"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    for first, body in ((True, "Ploughs are on Elm Street."), (False, "Elm Street is done.")):
+        answer, queries = post(client, ticket, body)
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["official"] is True
+        assert len(queries) <= AGENT_MAX_QUERIES + first, "\n".join(queries)
 
 
 def test_the_count_does_not_grow_with_followers(storm: Any, storm_ticket: Any) -> None:
