@@ -173,3 +173,36 @@ def test_moderation_page(world: dict[str, Any], role: str) -> None:
         assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
     else:
         assert answer.status_code == (403 if role == "citizen" else 200)
+
+
+@pytest.mark.parametrize("place", ["borough", "city"])
+@pytest.mark.parametrize("role", ROLES)
+def test_is_moderator_for_matches_the_matrix_and_asks_each_answer_once(
+    world: dict[str, Any], place: str, role: str
+) -> None:
+    """The same cells as above, asked of `is_moderator_for` on a fresh user object: at most
+    its two queries (the volunteers' group, the agent's jurisdictions), none when asked again,
+    and none for an agent whose jurisdictions this request already read (their comment did)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import permissions
+
+    jurisdiction = world["old_port"] if place == "borough" else world["city"]
+    username = {"anonymous": None, "citizen": "outsider"}.get(role, role)
+    fresh = get_user_model().objects.get(username=username) if username else AnonymousUser()
+    with CaptureQueriesContext(connection) as first:
+        allowed = permissions.is_moderator_for(fresh, jurisdiction.pk)
+    assert allowed == (role in ALLOWED_ON[place])
+    assert len(first) <= 2
+    with CaptureQueriesContext(connection) as again:
+        assert permissions.is_moderator_for(fresh, jurisdiction.pk) == allowed
+    assert len(again) == 0
+    if role in ("agent", "borough-agent") and allowed:
+        agent = get_user_model().objects.get(username=role)
+        permissions.agent_jurisdiction_ids(agent)  # what their comment's write asked
+        with CaptureQueriesContext(connection) as after_a_write:
+            assert permissions.is_moderator_for(agent, jurisdiction.pk)
+        assert len(after_a_write) == 0
