@@ -40,7 +40,7 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class NotificationPage(serializers.Serializer):
-    unread = serializers.IntegerField()
+    unread = serializers.IntegerField(help_text="Unread notifications, counted up to 100.")
     results = NotificationSerializer(many=True)
 
 
@@ -65,7 +65,7 @@ class MarkAllBody(serializers.Serializer):
 
 class MarkedAnswer(serializers.Serializer):
     marked = serializers.IntegerField()
-    unread = serializers.IntegerField()
+    unread = serializers.IntegerField(help_text="Unread notifications, counted up to 100.")
 
 
 class MarkOneRead(APIView):

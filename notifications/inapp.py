@@ -7,8 +7,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from pydantic import ConfigDict, TypeAdapter, with_config
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from 3.12 on
@@ -117,8 +116,33 @@ def serialize(notification: Notification) -> NotificationData:
     }
 
 
+# Unread counts stop here (the bell shows "99+" beyond): a follower of a busy ticket in a storm
+# gathers thousands of unread notifications, and counting them all again for every new one
+# made each job's count grow with the storm. A capped count reads at most this many rows.
+UNREAD_CAP = 100
+
+
 def unread_count(user_id: int) -> int:
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    """A person's unread notifications, at most UNREAD_CAP."""
+    unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+    return unread[:UNREAD_CAP].count()  # COUNT over a LIMITed subquery
+
+
+def unread_counts(user_ids: list[int]) -> dict[int, int]:
+    """`unread_count` of many people in one query (each capped by its own LIMIT)."""
+    if not user_ids:
+        return {}
+    quote = connection.ops.quote_name
+    table = quote(Notification._meta.db_table)
+    people = ", ".join(["%s"] * len(user_ids))
+    sql = (
+        f"SELECT p.id, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} n WHERE n.{quote('user_id')}"
+        f" = p.id AND n.{quote('read_at')} IS NULL LIMIT %s) capped)"
+        f" FROM {quote(User._meta.db_table)} p WHERE p.id IN ({people})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [UNREAD_CAP, *user_ids])
+        return {user_id: count for user_id, count in cursor.fetchall()}
 
 
 def push_created(key: str, user_ids: list[int]) -> None:
@@ -127,11 +151,7 @@ def push_created(key: str, user_ids: list[int]) -> None:
     rows = Notification.objects.filter(key=key, user_id__in=user_ids).select_related(
         "user__notification_preference"
     )
-    unread = dict(
-        Notification.objects.filter(user_id__in=user_ids, read_at__isnull=True)
-        .values_list("user_id")
-        .annotate(n=Count("id"))
-    )
+    unread = unread_counts(user_ids)
     messages = []
     for notification in rows:
         with translation.override(language_for(notification.user)):

@@ -9,8 +9,10 @@
   var inbox = document.querySelector("[data-live-inbox]");
   var delay = 1000;
 
+  // Counts stop at the server's cap (data-cap): from there the badge says "99+".
+  var cap = Number(badge.getAttribute("data-cap")) || Infinity;
   function show(count) {
-    badge.textContent = String(count);
+    badge.textContent = count >= cap ? String(cap - 1) + "+" : String(count);
     badge.setAttribute("data-count", String(count));
     badge.hidden = count === 0;
     var markRead = document.querySelector("[data-mark-read]");

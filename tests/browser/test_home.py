@@ -393,3 +393,45 @@ def test_a_follower_sees_the_answer_arrive_on_the_notifications_page(
     expect(count).to_be_hidden()
     expect(page.get_by_test_id("notifications-mark-read")).to_be_hidden()
     context.close()
+
+
+def test_a_buried_follower_sees_99_plus_on_the_bell_live(server: Daphne, browser: Any) -> None:
+    """A neighbour with a hundred unread notifications (a storm on a ticket they follow) sees
+    "99+" on the bell, on a phone in French, and it stays "99+" as new ones arrive live."""
+    from playwright.sync_api import expect
+
+    agent = {"Authorization": f"Token {token(server.url, 'agent', 'demo-agent')}"}
+    status, ticket = http(
+        "POST",
+        f"{server.url}/api/v1/tickets/",
+        {"title": "Buried street", "service_code": "snow", "lat": 45.54, "long": -73.6},
+        agent,
+    )
+    assert status == 201, ticket
+    shell(
+        SITE[server.url],
+        "from django.contrib.auth.models import User; "
+        "from notifications.models import Notification; "
+        "u = User.objects.create_user('buried', password='demo-buried'); "
+        "Notification.objects.bulk_create(Notification(user=u, key=f'event:old-{i}', "
+        f"kind='comment.created', ticket_id={ticket['id']}) for i in range(99)); print('ok')",
+    )
+    context = person(browser, "fr", PHONE)
+    login(context, server, "buried")
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/{ticket['id']}/")
+    count = page.get_by_test_id("notification-count")
+    expect(count).to_have_text("99")
+    expect(page.get_by_test_id("notification-bell")).to_have_attribute(
+        "data-live", "live", timeout=5000
+    )
+    press(page.get_by_test_id("follow-button"), PHONE)
+    expect(page.get_by_test_id("unfollow-button")).to_be_visible()
+    for body in ("Le chasse-neige arrive.", "La rue est dégagée."):
+        status, _ = http(
+            "POST", f"{server.url}/api/v1/tickets/{ticket['id']}/comments/", {"body": body}, agent
+        )
+        assert status == 201
+        expect(count).to_have_text("99+", timeout=10_000)
+        expect(count).to_have_attribute("data-count", "100")
+    context.close()

@@ -57,3 +57,46 @@ def test_bell_snippet_and_inbox_page(world: Any, make_ticket: Any) -> None:
     assert inbox.status_code == 200 and b'data-testid="notification"' in inbox.content
     browser.post("/notifications/read/")
     assert 'data-count="0"' in snippet.render(Context({"user": world["owner"]}))
+
+
+def _unread(user: Any, ticket: Any, n: int) -> None:
+    """`n` unread notifications of `user` (a follower of a busy ticket in a storm)."""
+    from notifications.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(user=user, key=f"event:storm-{i}", kind="comment.created", ticket=ticket)
+        for i in range(n)
+    )
+
+
+def test_unread_counts_stop_at_the_cap_and_the_bell_says_99_plus(
+    world: Any, make_ticket: Any
+) -> None:
+    """Thousands of unread in a storm are not counted again for every new one: counts stop at
+    100 (one LIMITed read each), and the bell shows "99+"; below the cap they are exact."""
+    from notifications import inapp
+
+    ticket = make_ticket()
+    busy, few, none = world["owner"], world["outsider"], world["citizen"]
+    _unread(busy, ticket, inapp.UNREAD_CAP + 50)
+    _unread(few, ticket, 5)
+    assert inapp.unread_count(busy.pk) == inapp.UNREAD_CAP
+    assert inapp.unread_counts([busy.pk, few.pk, none.pk]) == {
+        busy.pk: inapp.UNREAD_CAP,
+        few.pk: 5,
+        none.pk: 0,
+    }
+    assert client_for(busy).get("/api/v1/notifications/").json()["unread"] == inapp.UNREAD_CAP
+
+    def bell(user: Any) -> str:
+        page = Client()
+        page.force_login(user)
+        html = page.get("/notifications/").content.decode()
+        start = html.index('data-testid="notification-count"')
+        return html[html.index(">", start) + 1 : html.index("</span>", start)]
+
+    assert bell(busy) == "99+"
+    assert bell(few) == "5"
+    # Marked read, the count is exact again.
+    client_for(busy).post("/api/v1/notifications/read/", {}, format="json")
+    assert inapp.unread_count(busy.pk) == 0
