@@ -40,7 +40,9 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class NotificationPage(serializers.Serializer):
-    unread = serializers.IntegerField(help_text="Unread notifications, counted up to 100.")
+    unread = serializers.IntegerField(
+        help_text=f"Unread notifications, counted up to {inapp.UNREAD_CAP}."
+    )
     results = NotificationSerializer(many=True)
 
 
@@ -65,7 +67,9 @@ class MarkAllBody(serializers.Serializer):
 
 class MarkedAnswer(serializers.Serializer):
     marked = serializers.IntegerField()
-    unread = serializers.IntegerField(help_text="Unread notifications, counted up to 100.")
+    unread = serializers.IntegerField(
+        help_text=f"Unread notifications, counted up to {inapp.UNREAD_CAP}."
+    )
 
 
 class MarkOneRead(APIView):
