@@ -65,9 +65,12 @@ def send_many(items: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
     """Several messages, each to its groups, in order, in one hop to the event loop (a ticket
     in an emergency goes to five groups; the worker's bell sends one message per follower,
     and outside daphne every hop runs an event loop of its own)."""
+    batch = [(list(groups), message) for groups, message in items]
+    if not batch:  # e.g. a `one_hop()` block that published nothing: no hop, no pipe write
+        return
     if _relay is not None:
         try:
-            _relay([(list(groups), message) for groups, message in items])
+            _relay(batch)
         except Exception:  # never break the write that already committed
             log.exception("relaying messages to daphne's process failed")
         return
@@ -75,11 +78,9 @@ def send_many(items: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
     if layer is None:
         return
     prepared = [
-        (list(groups), json.dumps(message, separators=(",", ":"), ensure_ascii=False), message)
-        for groups, message in items
+        (groups, json.dumps(message, separators=(",", ":"), ensure_ascii=False), message)
+        for groups, message in batch
     ]
-    if not prepared:
-        return
     try:
         async_to_sync(_send_all)(layer, prepared)
     except Exception:  # never break the write that already committed

@@ -35,6 +35,11 @@ def _cached(user: Any, name: str, compute: Any) -> Any:
     return cache[name]
 
 
+def forget_roles(user: Any) -> None:
+    """Drop what was computed for this user object (their roles just changed)."""
+    user.__dict__.pop(_CACHE, None)
+
+
 def _known(user: Any, name: str) -> Any:
     """An answer already computed for this user object, or None (never a query)."""
     return user.__dict__.get(_CACHE, {}).get(name) if is_account(user) else None

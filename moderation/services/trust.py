@@ -13,7 +13,7 @@ from moderation.services._common import account_of, require_reason
 from realtime import publish
 from tickets.errors import Conflict, InvalidInput, NotAllowed
 from tickets.identity import Actor
-from tickets.permissions import TRUSTED_VOLUNTEERS_GROUP
+from tickets.permissions import TRUSTED_VOLUNTEERS_GROUP, forget_roles
 
 
 def require_trust_granter(actor: Actor) -> None:
@@ -42,7 +42,7 @@ def _trust(*, actor: Actor, username: str, reason: str, grant: bool) -> TrustGra
             user.groups.add(group)
         else:
             user.groups.remove(group)
-        user.__dict__.pop("_fixline_perm_cache", None)
+        forget_roles(user)
         # After commit the account's open sockets re-check their role: a revoked volunteer's
         # /ws/moderation/ closes (4403). (The group change's own signal says it too, for the
         # admin's edits: security.sessions.)

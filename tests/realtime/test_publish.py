@@ -86,3 +86,15 @@ def test_outside_a_block_each_message_is_its_own_hop(
         publish.moderation_on_commit(moderation_message(1))
         publish.moderation_on_commit(moderation_message(2))
     assert [[message["n"] for _, message in hop] for hop in hops] == [[1], [2]]
+
+
+def test_an_empty_batch_makes_no_hop_and_writes_nothing_to_the_relay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A `one_hop()` block that published nothing (or any empty send) costs nothing: in the
+    embedded worker's process, nothing goes down the pipe to daphne."""
+    relayed: list[Any] = []
+    monkeypatch.setattr(publish, "_relay", relayed.append)
+    publish.send_many([])
+    publish.send_many([([publish.feed_group()], moderation_message(1))])
+    assert [[message["n"] for _, message in batch] for batch in relayed] == [[1]]
