@@ -395,9 +395,14 @@ def test_a_follower_sees_the_answer_arrive_on_the_notifications_page(
     context.close()
 
 
-def test_a_buried_follower_sees_99_plus_on_the_bell_live(server: Daphne, browser: Any) -> None:
+@pytest.mark.parametrize(
+    ("lang", "viewport"), [("fr", PHONE), ("en", DESKTOP)], ids=["phone-fr", "desktop-en"]
+)
+def test_a_buried_follower_sees_99_plus_on_the_bell_live(
+    server: Daphne, browser: Any, lang: str, viewport: dict[str, int]
+) -> None:
     """A neighbour with a hundred unread notifications (a storm on a ticket they follow) sees
-    "99+" on the bell, on a phone in French, and it stays "99+" as new ones arrive live."""
+    "99+" on the bell, and it stays "99+" as new ones arrive live."""
     from playwright.sync_api import expect
 
     agent = {"Authorization": f"Token {token(server.url, 'agent', 'demo-agent')}"}
@@ -412,12 +417,12 @@ def test_a_buried_follower_sees_99_plus_on_the_bell_live(server: Daphne, browser
         SITE[server.url],
         "from django.contrib.auth.models import User; "
         "from notifications.models import Notification; "
-        "u = User.objects.create_user('buried', password='demo-buried'); "
+        f"u = User.objects.create_user('buried-{lang}', password='demo-buried-{lang}'); "
         "Notification.objects.bulk_create(Notification(user=u, key=f'event:old-{i}', "
         f"kind='comment.created', ticket_id={ticket['id']}) for i in range(99)); print('ok')",
     )
-    context = person(browser, "fr", PHONE)
-    login(context, server, "buried")
+    context = person(browser, lang, viewport)
+    login(context, server, f"buried-{lang}")
     page = context.new_page()
     page.goto(f"{server.url}/tickets/{ticket['id']}/")
     count = page.get_by_test_id("notification-count")
@@ -425,9 +430,9 @@ def test_a_buried_follower_sees_99_plus_on_the_bell_live(server: Daphne, browser
     expect(page.get_by_test_id("notification-bell")).to_have_attribute(
         "data-live", "live", timeout=5000
     )
-    press(page.get_by_test_id("follow-button"), PHONE)
+    press(page.get_by_test_id("follow-button"), viewport)
     expect(page.get_by_test_id("unfollow-button")).to_be_visible()
-    for body in ("Le chasse-neige arrive.", "La rue est dégagée."):
+    for body in ("The plough is coming.", "The street is clear."):
         status, _ = http(
             "POST", f"{server.url}/api/v1/tickets/{ticket['id']}/comments/", {"body": body}, agent
         )
