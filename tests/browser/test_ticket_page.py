@@ -167,6 +167,58 @@ def test_a_moderator_hides_and_restores_and_every_copy_follows(
         context.close()
 
 
+def test_a_moderator_on_a_french_phone_hides_and_restores_and_the_reader_follows_live(
+    server: Daphne, browser: Any
+) -> None:
+    """A trusted volunteer on a phone, in French, hides a comment by tapping the page's own
+    buttons (with a reason): their copy marks it "Masqué" and focuses "Rétablir"; a neighbour
+    already reading the page loses the text live, and gets it back when it is restored."""
+    from playwright.sync_api import expect
+
+    ticket_id = new_ticket(server, "Broken swing in the playground")
+    new_comment(server, ticket_id, "Second neighbour: the chain is loose")
+    new_comment(server, ticket_id, "Insults aimed at the caretaker")
+    phone = browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=True, is_mobile=True)
+    login(phone, server, "volunteer")
+    public = browser.new_context(locale="en-US", viewport=DESKTOP)
+    acting = open_page(phone, server, ticket_id)
+    reader = open_page(public, server, ticket_id)
+    expect(acting.locator("html")).to_have_attribute("lang", "fr")
+    expect(comment(reader, "Insults aimed")).to_have_count(1)
+
+    def answer(item: Any, label: str, reason: str) -> None:
+        """Tap the comment's French button, then give the reason the form asks for."""
+        item.get_by_role("button", name=label, exact=True).tap()
+        form = item.get_by_test_id("moderation-form")
+        expect(form).to_contain_text("Raison (gardée dans le journal de modération)")
+        expect(form.locator("input[name=reason]")).to_be_focused()
+        form.locator("input[name=reason]").fill(reason)
+        form.get_by_role("button", name=label, exact=True).tap()
+        expect(form).to_have_count(0, timeout=5000)
+
+    item = comment(acting, "Insults aimed")
+    expect(item.get_by_test_id("hide-button")).to_have_text("Masquer")
+    answer(item, "Masquer", "insulte un agent")
+    expect(item.get_by_test_id("hidden-badge")).to_have_text("Masqué", timeout=5000)
+    expect(item.get_by_test_id("hide-button")).to_have_count(0)
+    restore = item.get_by_test_id("restore-button")
+    expect(restore).to_have_text("Rétablir")
+    expect(restore).to_be_focused(timeout=5000)
+    expect(comment(reader, "Insults aimed")).to_have_count(0, timeout=5000)
+    expect(reader.get_by_test_id("comment-list")).not_to_contain_text("Insults aimed")
+    expect(comment(reader, "Second neighbour")).to_have_count(1)
+
+    answer(item, "Rétablir", "le contexte était correct")
+    expect(comment(reader, "Insults aimed")).to_have_count(1, timeout=5000)
+    expect(reader.get_by_test_id("comment").last).to_contain_text("Insults aimed")
+    expect(item.get_by_test_id("hidden-badge")).to_have_count(0, timeout=5000)
+    expect(item.get_by_test_id("hide-button")).to_have_text("Masquer")
+    expect(item.get_by_test_id("hide-button")).to_be_focused(timeout=5000)
+    assert no_reload(acting) and no_reload(reader)
+    phone.close()
+    public.close()
+
+
 def test_a_moderator_takes_a_ticket_down_and_open_pages_follow(
     server: Daphne, browser: Any
 ) -> None:
