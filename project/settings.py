@@ -119,7 +119,9 @@ else:
     _WAL = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, its connections lent again instead of opened per request
+            # (project/sqlite/base.py).
+            "ENGINE": "project.sqlite",
             "NAME": str(VAR_DIR / "fixline.sqlite3"),
             # Writers wait for each other instead of failing with "database is locked". WAL:
             # pages are read while a comment commits, and a commit costs no fsync (NORMAL:

@@ -1,0 +1,104 @@
+"""Django's SQLite backend with the process's connections kept and lent again (the embedded
+default, `make run`), as `project.postgresql` does through its pool.
+
+Why: under daphne every request runs in a thread of its own and Django's connections belong to
+a thread (project/database.py), so every request opened a new SQLite connection (Django
+registers its ~30 SQL functions and runs the foreign-key and WAL pragmas: 1.1 ms on an idle
+core) and closed it after its answer. In the fan-out bench's daphne that opening and closing was
+~12 % of the process's samples (py-spy; docs/performance.md, "The write path", round 6).
+
+Only the sqlite3 connection is reused, never the Django wrapper's state (`connect()` sets
+autocommit again on each loan). A connection goes back only outside any transaction; one closed
+inside an atomic block (Django keeps a reference to it then) is really closed. A database file
+deleted and made again (a test database) is noticed by its inode: its old connections are
+closed, not lent. In-memory databases are never pooled (Django never closes them)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from typing import Any
+
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+
+IDLE_MAX = 16  # connections kept per database file; more are closed
+
+_lock = threading.Lock()
+# database file -> idle (connection, the file's inode when it was opened)
+_idle: dict[str, list[tuple[sqlite3.Connection, int]]] = {}
+_pid = os.getpid()
+
+
+def _inode(path: str) -> int:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return -1
+
+
+def _take(path: str) -> sqlite3.Connection | None:
+    global _pid
+    stale: list[sqlite3.Connection] = []
+    found = None
+    with _lock:
+        if _pid != os.getpid():  # a forked child never uses its parent's connections
+            _pid = os.getpid()
+            _idle.clear()
+        idle = _idle.get(path)
+        if idle:
+            inode = _inode(path)
+            while idle and found is None:
+                conn, opened = idle.pop()
+                if opened == inode:
+                    found = conn
+                else:
+                    stale.append(conn)
+    for conn in stale:
+        conn.close()
+    return found
+
+
+def _give(path: str, conn: sqlite3.Connection, inode: int) -> bool:
+    with _lock:
+        if _pid != os.getpid():
+            return False
+        idle = _idle.setdefault(path, [])
+        if len(idle) >= IDLE_MAX:
+            return False
+        idle.append((conn, inode))
+        return True
+
+
+def idle_count(path: str) -> int:
+    with _lock:
+        return len(_idle.get(path, ()))
+
+
+class DatabaseWrapper(SQLiteWrapper):
+    _inode: int = -1
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> sqlite3.Connection:
+        path = str(self.settings_dict["NAME"])
+        if not self.is_in_memory_db():
+            conn = _take(path)
+            if conn is not None:
+                self._inode = _inode(path)
+                return conn
+        conn = super().get_new_connection(conn_params)
+        self._inode = _inode(path)
+        return conn
+
+    def _close(self) -> None:
+        conn = self.connection
+        if (
+            conn is None
+            or self.in_atomic_block
+            or conn.in_transaction
+            or self.is_in_memory_db()
+            or self._inode < 0
+        ):
+            super()._close()  # type: ignore[misc]  # Django's, not in django-stubs
+            return
+        if not _give(str(self.settings_dict["NAME"]), conn, self._inode):
+            super()._close()  # type: ignore[misc]
