@@ -83,7 +83,7 @@ def traced(path: Path | None) -> dict[str, Any]:
     """The server's own timings of the phase's comments (`traced_asgi.py`), then cleared."""
     if path is None or not path.exists():
         return {}
-    found: dict[str, list[float]] = {"publish": [], "fanout": []}
+    found: dict[str, list[float]] = {"arrive": [], "publish": [], "fanout": []}
     for line in path.read_text().splitlines():
         tag, _, value = line.partition(" ")
         if tag in found:
@@ -151,6 +151,7 @@ def measure(server: str, n: int, envs: dict[str, Any]) -> list[dict[str, Any]]:
             watchers = h.Watchers(fixline.ws_urls(path), n, fixline.urls[0])
             loaded = fixline.rss()
             poster = h.Poster(fixline.urls, fixline.ticket, fixline.agent)
+            poster.warm()
             results = run_phases(watchers, poster, n, trace)
             watchers.finish()
             if poster.errors:
@@ -254,14 +255,16 @@ def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
     lines = [
         "",
         "Where the delay goes (latency phase, ms from the POST's send; medians over the runs): "
+        "until daphne calls the application (the client's send, daphne waking and parsing), "
         "the request and its write until the after-commit broadcast, then until this "
         "process's fan-out starts, then the watchers' receipt. The last column is the "
         "watchers' median after the fan-out started (a difference of medians), beside the "
         "ceiling's whole median.",
         "",
-        "| server | watchers | to broadcast p50 / p99 | to fan-out start p50 / p99 | "
-        "receipt p50 / p99 | receipt − fan-out start, p50 | ceiling p50 / p99 |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| server | watchers | to the application p50 / p99 | to broadcast p50 / p99 | "
+        "to fan-out start p50 / p99 | receipt p50 / p99 | receipt − fan-out start, p50 | "
+        "ceiling p50 / p99 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     def med(got: list[dict], key: str) -> float | None:
@@ -275,7 +278,8 @@ def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
                 continue
             after = [r["p50"] - r["fanout_p50"] for r in got]
             lines.append(
-                f"| {LABELS[server]} | {n:,} | {h.fmt(med(got, 'publish_p50'), 1)} / "
+                f"| {LABELS[server]} | {n:,} | {h.fmt(med(got, 'arrive_p50'), 1)} / "
+                f"{h.fmt(med(got, 'arrive_p99'), 1)} | {h.fmt(med(got, 'publish_p50'), 1)} / "
                 f"{h.fmt(med(got, 'publish_p99'), 1)} | {h.fmt(med(got, 'fanout_p50'), 1)} / "
                 f"{h.fmt(med(got, 'fanout_p99'), 1)} | {h.fmt(med(got, 'p50'))} / "
                 f"{h.fmt(med(got, 'p99'))} | {h.fmt(h.spread(after)['median'], 1)} | "

@@ -131,22 +131,17 @@ class OncePoster(h.Poster):
 
     def __call__(self, i: int, ms: int) -> bool:
         body = json.dumps({"body": f"bench {i} {ms}"})
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Authorization": f"Token {self.token}",
-        }
-        conn = self._conn(i)
+        netloc, conn = self._take(i)
         started = time.monotonic()
         try:
-            conn.request("POST", f"/api/v1/tickets/{self.ticket}/comments/", body, headers)
+            conn.request("POST", f"/api/v1/tickets/{self.ticket}/comments/", body, self.headers())
             response = conn.getresponse()
             response.read()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            self.local.conns.pop(self.bases[i % len(self.bases)].netloc, None)
             self.errors.append(repr(exc))
             return False
+        self._give(netloc, conn)
         self.durations.append((time.monotonic() - started) * 1000)
         if response.status != 201:
             self.errors.append(str(response.status))

@@ -1,8 +1,11 @@
 """Fixline's ASGI application with the fan-out bench's comments timed inside the server
 (BENCH_TRACE=1, `test_fanout.py`): where a comment's delay before the watchers is spent.
 
-For each bench comment (body `bench <i> <ms>`, `ms` the POST's send time in epoch ms), one
-line to the file named by BENCH_TRACE_FILE:
+For each bench comment (body `bench <i> <ms>`, `ms` the POST's send time in epoch ms), lines
+to the file named by BENCH_TRACE_FILE:
+- `arrive <ms>`: from the POST's send to daphne calling the ASGI application (the client's send,
+  the loopback, daphne waking and parsing the request; noted when the request comes in and
+  written with its broadcast, when its body is known);
 - `publish <ms>`: from the POST's send to the after-commit broadcast (`send_many`):
   the request, the write and its commit;
 - `fanout <ms>`: from the send to the first socket write of this process's fan-out (the
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from project.asgi import application as _application
@@ -26,12 +30,18 @@ _BODY = re.compile(r"bench \d+ (\d+)")
 _FILE = os.environ.get("BENCH_TRACE_FILE", "")
 
 
-def _record(tag: str, text: str) -> None:
+# When daphne called the application for this request (asgiref copies the context into the
+# request's thread, where the after-commit broadcast runs).
+_arrived: ContextVar[float | None] = ContextVar("bench_arrived", default=None)
+
+
+def _record(tag: str, text: str, at: float | None = None) -> None:
     found = _BODY.search(text)
     if not found or not _FILE or found.group(1) == "0":
         return
+    at = time.time() if at is None else at
     with open(_FILE, "a") as out:
-        out.write(f"{tag} {time.time() * 1000 - int(found.group(1)):.2f}\n")
+        out.write(f"{tag} {at * 1000 - int(found.group(1)):.2f}\n")
 
 
 _send_many = publish.send_many
@@ -46,7 +56,11 @@ def _traced_send_many(items: Any) -> None:
             message.get("type") == "comment.created"
             and publish.ticket_group(message.get("ticket", 0)) in groups
         ):
-            _record("publish", str((message.get("data") or {}).get("body", "")))
+            body = str((message.get("data") or {}).get("body", ""))
+            arrived = _arrived.get()
+            if arrived is not None:
+                _record("arrive", body, at=arrived)
+            _record("publish", body)
     _send_many(items)
 
 
@@ -59,6 +73,11 @@ class _TracedFrame(Frame):
             _record("fanout", str(message.get("text", "")))
 
 
+async def application(scope: Any, receive: Any, send: Any) -> None:
+    if scope.get("type") == "http" and scope.get("method") == "POST":
+        _arrived.set(time.time())
+    await _application(scope, receive, send)
+
+
 publish.send_many = _traced_send_many
 layers.Frame = _TracedFrame  # type: ignore[misc]
-application = _application
