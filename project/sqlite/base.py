@@ -28,6 +28,9 @@ _lock = threading.Lock()
 # database file -> idle (connection, the file's inode when it was opened)
 _idle: dict[str, list[tuple[sqlite3.Connection, int]]] = {}
 _pid = os.getpid()
+# A forked child keeps its parent's connections referenced and never uses or closes them:
+# closing one there could checkpoint the parent's WAL (SQLite: no connection across a fork).
+_inherited: list[tuple[sqlite3.Connection, int]] = []
 
 
 def _inode(path: str) -> int:
@@ -37,13 +40,16 @@ def _inode(path: str) -> int:
         return -1
 
 
-def _take(path: str) -> sqlite3.Connection | None:
+def _take(path: str) -> tuple[sqlite3.Connection, int] | None:
+    """An idle connection to the file as it is now, and its inode; None when there is none."""
     global _pid
     stale: list[sqlite3.Connection] = []
     found = None
     with _lock:
-        if _pid != os.getpid():  # a forked child never uses its parent's connections
+        if _pid != os.getpid():
             _pid = os.getpid()
+            for kept in _idle.values():
+                _inherited.extend(kept)
             _idle.clear()
         idle = _idle.get(path)
         if idle:
@@ -51,7 +57,7 @@ def _take(path: str) -> sqlite3.Connection | None:
             while idle and found is None:
                 conn, opened = idle.pop()
                 if opened == inode:
-                    found = conn
+                    found = (conn, inode)
                 else:
                     stale.append(conn)
     for conn in stale:
@@ -81,9 +87,9 @@ class DatabaseWrapper(SQLiteWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> sqlite3.Connection:
         path = str(self.settings_dict["NAME"])
         if not self.is_in_memory_db():
-            conn = _take(path)
-            if conn is not None:
-                self._inode = _inode(path)
+            lent = _take(path)
+            if lent is not None:
+                conn, self._inode = lent
                 return conn
         conn = super().get_new_connection(conn_params)
         self._inode = _inode(path)

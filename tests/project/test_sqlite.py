@@ -169,6 +169,22 @@ def test_at_most_idle_max_connections_are_kept(
         conns[2].execute("SELECT 1")  # the third was closed
 
 
+def test_a_forked_child_never_gets_its_parents_connections(
+    sqlite_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = wrapper(sqlite_file)
+    parents = raw(db)
+    db.close()
+    assert base.idle_count(sqlite_file) == 1
+    monkeypatch.setattr(base, "_pid", -1)  # as the child of a fork sees it
+    monkeypatch.setattr(base, "_inherited", [])
+    child = wrapper(sqlite_file)
+    assert raw(child) is not parents
+    assert [conn for conn, _inode in base._inherited] == [parents]  # kept, never closed
+    parents.execute("SELECT 1")  # still open: closing it could checkpoint the parent's WAL
+    child.close()
+
+
 def test_the_default_database_lends_its_connections_on_either_database() -> None:
     """SQLite (the embedded default) through this backend, PostgreSQL through its pool."""
     expected = {"sqlite": "project.sqlite", "postgresql": "project.postgresql"}
