@@ -176,6 +176,8 @@ def test_a_forked_child_never_gets_its_parents_connections(
     parents = raw(db)
     db.close()
     assert base.idle_count(sqlite_file) == 1
+    # This file's connections only (the suite's own test database has idle ones too).
+    monkeypatch.setattr(base, "_idle", {sqlite_file: base._idle.pop(sqlite_file)})
     monkeypatch.setattr(base, "_pid", -1)  # as the child of a fork sees it
     monkeypatch.setattr(base, "_inherited", [])
     child = wrapper(sqlite_file)
