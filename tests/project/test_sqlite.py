@@ -187,6 +187,42 @@ def test_a_forked_child_never_gets_its_parents_connections(
     child.close()
 
 
+def wal_database(path: str) -> DatabaseWrapper:
+    db = wrapper(path)
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("CREATE TABLE photo (data BLOB)")
+        cursor.execute("INSERT INTO photo VALUES (zeroblob(200000))")
+    return db
+
+
+def test_commits_never_checkpoint_until_far_past_sqlites_default(sqlite_file: str) -> None:
+    db = wal_database(sqlite_file)
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone() == (base.AUTOCHECKPOINT_PAGES,)
+    # The 200 KB went to the WAL, not yet to the database file.
+    assert Path(sqlite_file).stat().st_size < 100_000
+    db.close()
+
+
+def test_a_connection_given_back_checkpoints_every_so_many_loans(
+    sqlite_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(base, "_given", 0)
+    db = wal_database(sqlite_file)
+    db.close()  # the first loan given back: not due
+    assert Path(sqlite_file).stat().st_size < 100_000
+    again = wrapper(sqlite_file)
+    with again.cursor() as cursor:
+        cursor.execute("SELECT length(data) FROM photo")
+        assert cursor.fetchone() == (200000,)
+    again.close()  # the second: checkpointed, after the request's work
+    assert Path(sqlite_file).stat().st_size > 200_000
+    assert base.idle_count(sqlite_file) == 1
+
+
 def test_the_default_database_lends_its_connections_on_either_database() -> None:
     """SQLite (the embedded default) through this backend, PostgreSQL through its pool."""
     expected = {"sqlite": "project.sqlite", "postgresql": "project.postgresql"}
