@@ -84,12 +84,18 @@ def traced(path: Path | None) -> dict[str, Any]:
     if path is None or not path.exists():
         return {}
     found: dict[str, list[float]] = {"arrive": [], "publish": [], "fanout": []}
+    pauses: dict[str, list[float]] = {"gc0": [], "gc1": [], "gc2": []}
     for line in path.read_text().splitlines():
         tag, _, value = line.partition(" ")
         if tag in found:
             found[tag].append(float(value))
+        elif tag in pauses:
+            pauses[tag].append(float(value))
     path.write_text("")
     out: dict[str, Any] = {}
+    for tag, values in pauses.items():  # the collector's pauses of 1 ms or more in the phase
+        out[f"{tag}_pauses"] = len(values)
+        out[f"{tag}_max_ms"] = max(values, default=0.0)
     for tag, values in found.items():
         if values:
             out[f"{tag}_p50"] = h.percentile(values, 0.5)
@@ -259,12 +265,14 @@ def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
         "the request and its write until the after-commit broadcast, then until this "
         "process's fan-out starts, then the watchers' receipt. The last column is the "
         "watchers' median after the fan-out started (a difference of medians), beside the "
-        "ceiling's whole median.",
+        "ceiling's whole median. The collector: its longest pause of daphne in the phase "
+        "(the cyclic garbage collector stops every socket of the process), the largest over "
+        "the runs, with its generation, and how many pauses of 1 ms or more, per run.",
         "",
         "| server | watchers | to the application p50 / p99 | to broadcast p50 / p99 | "
         "to fan-out start p50 / p99 | receipt p50 / p99 | receipt − fan-out start, p50 | "
-        "ceiling p50 / p99 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "ceiling p50 / p99 | the collector: longest pause; pauses ≥ 1 ms per run |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     def med(got: list[dict], key: str) -> float | None:
@@ -277,13 +285,19 @@ def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
             if not got:
                 continue
             after = [r["p50"] - r["fanout_p50"] for r in got]
+            longest = max(
+                ((r.get(f"gc{g}_max_ms", 0.0), g) for r in got for g in range(3)), default=(0, 0)
+            )
+            pauses = [sum(r.get(f"gc{g}_pauses", 0) for g in range(3)) for r in got]
             lines.append(
                 f"| {LABELS[server]} | {n:,} | {h.fmt(med(got, 'arrive_p50'), 1)} / "
                 f"{h.fmt(med(got, 'arrive_p99'), 1)} | {h.fmt(med(got, 'publish_p50'), 1)} / "
                 f"{h.fmt(med(got, 'publish_p99'), 1)} | {h.fmt(med(got, 'fanout_p50'), 1)} / "
                 f"{h.fmt(med(got, 'fanout_p99'), 1)} | {h.fmt(med(got, 'p50'))} / "
                 f"{h.fmt(med(got, 'p99'))} | {h.fmt(h.spread(after)['median'], 1)} | "
-                f"{h.fmt(med(ceiling, 'p50'))} / {h.fmt(med(ceiling, 'p99'))} |"
+                f"{h.fmt(med(ceiling, 'p50'))} / {h.fmt(med(ceiling, 'p99'))} | "
+                f"{longest[0]:.1f} ms (generation {longest[1]}); "
+                f"{', '.join(str(p) for p in pauses)} |"
             )
     return lines
 

@@ -11,11 +11,15 @@ to the file named by BENCH_TRACE_FILE:
 - `fanout <ms>`: from the send to the first socket write of this process's fan-out (the
   frame is built once, when the fan-out starts): the above plus the channel layer's trip.
 
+And for every collection of the cyclic garbage collector that stops daphne 1 ms or more,
+`gc<generation> <ms>` (its pause): a collection stops every socket of the process.
+
 Only the bench loads this module (daphne is given `tests.bench.traced_asgi:application`);
 the product code is not changed."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -81,3 +85,26 @@ async def application(scope: Any, receive: Any, send: Any) -> None:
 
 publish.send_many = _traced_send_many
 layers.Frame = _TracedFrame  # type: ignore[misc]
+
+
+_gc_started = [0.0]
+
+
+def _gc_pause(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+        return
+    pause = (time.perf_counter() - _gc_started[0]) * 1000
+    if pause >= 1 and _FILE:
+        with open(_FILE, "a") as out:
+            out.write(f"gc{info['generation']} {pause:.2f}\n")
+
+
+gc.callbacks.append(_gc_pause)
+
+# BENCH_GC_BEFORE=1: the collector as before `fastpath.freeze_startup` and the middle ratio of
+# `fastpath.tune_gc` (the "before" of docs/performance.md, "The collector's pauses").
+if os.environ.get("BENCH_GC_BEFORE") == "1":
+    gc.unfreeze()
+    young, _middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, 10, oldest)
