@@ -1,5 +1,5 @@
 """`realtime.fastpath.tune_gc`: fewer young collections under daphne (docs/performance.md,
-"Storms"), the middle generation collected after each young one (short pauses), never a lower
+"Storms"), the middle generation collected at every other young one (short pauses), never a lower
 young threshold; `freeze_startup`: start-up's objects out of the collector's sight."""
 
 from __future__ import annotations
@@ -23,16 +23,24 @@ def _restore_thresholds() -> Iterator[None]:
     gc.set_threshold(*before)
 
 
-def test_young_collections_are_spaced_out_and_the_middle_one_follows_each() -> None:
+def test_young_collections_are_spaced_out_and_the_middle_one_follows_every_other() -> None:
     gc.set_threshold(700, 10, 10)
     fastpath.tune_gc()
-    assert gc.get_threshold() == (fastpath.GC_YOUNG_THRESHOLD, 1, 10)
+    assert gc.get_threshold() == (fastpath.GC_YOUNG_THRESHOLD, 1, 60)
+
+
+def test_full_collections_are_considered_no_more_often_than_with_cpythons_ratios() -> None:
+    """CPython collects generation i when its count exceeds its threshold: a full collection
+    is considered every (t1 + 1) * (t2 + 1) young collections."""
+    fastpath.tune_gc()
+    _young, middle, oldest = gc.get_threshold()
+    assert (middle + 1) * (oldest + 1) >= (10 + 1) * (10 + 1)
 
 
 def test_a_higher_young_threshold_already_set_is_kept() -> None:
     gc.set_threshold(50_000, 20, 30)
     fastpath.tune_gc()
-    assert gc.get_threshold() == (50_000, 1, 30)
+    assert gc.get_threshold() == (50_000, 1, 60)
 
 
 # In a process of its own: freezing pytest's objects would keep its garbage for good.
