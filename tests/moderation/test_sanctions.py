@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from moderation.models import Sanction
 from tests.conftest import client_for
 from tests.moderation.conftest import anon_client, comment_on
@@ -138,6 +140,7 @@ def test_account_sanction_never_spills_over_to_the_address(
     assert _post(same_address, borough_ticket).status_code == 201
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_rate_limit_override(world: dict[str, Any], borough_ticket: Any) -> None:
     first = comment_on(borough_ticket, "first", user=world["outsider"])
     answer = _sanction(

@@ -277,6 +277,7 @@ def test_post_with_jurisdiction_id_inside_it(client: Client) -> None:
     assert answer.status_code == 404
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_integration_is_not_throttled_like_an_anonymous_neighbour(client: Client) -> None:
     """Anonymous people may file 3 tickets per 10 minutes; an integration relays many people,
     each known by its device_id / account_id, none of them by the server's address."""

@@ -275,6 +275,7 @@ def signup(client: Client, username: str, email: str = "", **extra: Any) -> Any:
     )
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_one_address_cannot_make_a_crowd_of_accounts(world: dict[str, Any]) -> None:
     accounts = settings.FIXLINE["SIGNUP_LIMITS"]["accounts"][0]
     made = [signup(Client(), f"sybil{n}") for n in range(accounts + 1)]
@@ -286,6 +287,7 @@ def test_one_address_cannot_make_a_crowd_of_accounts(world: dict[str, Any]) -> N
     assert other.status_code == 303
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_signup_cannot_list_usernames_quickly(world: dict[str, Any]) -> None:
     attempts = settings.FIXLINE["SIGNUP_LIMITS"]["attempts"][0]
     taken = signup(Client(), "citizen")

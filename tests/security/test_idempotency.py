@@ -221,6 +221,7 @@ def test_the_same_key_with_another_body_is_a_422(
     assert _send(client, _pick(setting, "ticket"), "k-1").status_code == 422
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_an_answer_that_says_not_now_lets_the_key_be_retried(
     world: dict[str, Any], setting: dict[str, Any], settings: Any
 ) -> None:

@@ -84,6 +84,7 @@ def behind_nginx(request: pytest.FixtureRequest, site_env: dict[str, str]) -> It
         daphne.stop()
 
 
+@pytest.mark.usefixtures("rate_window")
 @pytest.mark.processes
 @pytest.mark.timeout(240)
 def test_forged_forwarded_for_does_not_escape_the_per_address_limit(behind_nginx: str) -> None:

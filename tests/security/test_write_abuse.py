@@ -245,6 +245,7 @@ def test_an_address_keeps_its_one_follow_until_its_last_browser_unfollows(
     assert second.post(f"{TICKETS}/{ticket.pk}/unfollow/").json()["followers"] == 1
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_reactions_from_one_address_are_rate_limited(
     world: dict[str, Any], make_ticket: Any, settings: Any
 ) -> None:

@@ -220,6 +220,7 @@ def test_hidden_comment_disappears_for_the_public_but_not_for_its_author_or_mode
     assert seen[0]["visibility"] == "hidden" and seen[0]["author_key"]
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_anonymous_comment_rate_limit_answers_429_with_retry_after(
     world: dict[str, Any], make_ticket: Any
 ) -> None:
