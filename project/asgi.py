@@ -29,6 +29,6 @@ if "daphne.server" in sys.modules and "twisted.internet.reactor" in sys.modules:
     slow_clients.install()
     fastpath.lazy_autobahn_debug()  # a join storm's handshakes: docs/performance.md, "Storms"
     fastpath.tune_gc()  # a join storm allocates: docs/performance.md, "Storms"
-    fastpath.freeze_startup()  # shorter full collections: docs/performance.md, "Storms"
+    fastpath.freeze_startup()  # short pauses: docs/performance.md, "The collector's pauses"
     if settings.FIXLINE_EMBEDDED_WORKER:  # `make run`: one process (project/worker.py)
         worker.start()
