@@ -13,6 +13,7 @@ the same django-tasks `Worker` loop."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import os
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 0.5  # seconds between polls when idle: the bell within about half a second
 RESTART_AFTER = 1.0  # seconds before a worker process that died is started again
+
+# Set when daphne's interpreter exits. multiprocessing's own exit handler then terminates the
+# worker (a daemonic child): that is daphne stopping, not the worker dying, and nothing is
+# restarted or logged as an error. atexit runs handlers last registered first, and this module
+# registers after multiprocessing has.
+_stopping = threading.Event()
+atexit.register(_stopping.set)
 
 
 def _serve() -> None:
@@ -92,7 +100,8 @@ def _relay(process: BaseProcess, pipe: Connection) -> None:
             items: Any = pipe.recv()
         except (EOFError, OSError):  # the worker's process ended
             process.join(5)
-            if process.exitcode == 0:  # asked to stop (daphne stopping, Ctrl-C): so is daphne
+            # Asked to stop (Ctrl-C reaches both), or ended with daphne's interpreter.
+            if process.exitcode == 0 or _stopping.is_set():
                 return
             log.error("embedded task worker died (%s); restarting", process.exitcode)
             time.sleep(RESTART_AFTER)

@@ -129,3 +129,21 @@ def test_the_worker_is_a_process_of_its_own_restarted_if_it_dies_ending_with_dap
         assert not running(worker), "the worker outlived daphne"
     finally:
         daphne.stop()
+
+
+def test_daphne_stopping_ends_its_worker_quietly() -> None:
+    """SIGTERM (daphne stopping, Ctrl-C in `make run`): daphne and its worker end, and the log
+    does not claim the worker died and is being restarted."""
+    daphne = Daphne(demo_env(FIXLINE_EMBEDDED_WORKER="1"))
+    try:
+        worker = the_worker(daphne)
+        os.kill(daphne.process.pid, signal.SIGTERM)
+        assert daphne.process.wait(15) == 0
+        deadline = time.monotonic() + 10
+        while running(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not running(worker), "the worker outlived daphne"
+        log = daphne.output()
+        assert "died" not in log and "Traceback" not in log, log
+    finally:
+        daphne.stop()
