@@ -285,9 +285,7 @@ def decomposition(rows: list[dict], servers: list[str]) -> list[str]:
             if not got:
                 continue
             after = [r["p50"] - r["fanout_p50"] for r in got]
-            longest = max(
-                ((r.get(f"gc{g}_max_ms", 0.0), g) for r in got for g in range(3)), default=(0, 0)
-            )
+            longest = max((r.get(f"gc{g}_max_ms", 0.0), g) for r in got for g in range(3))
             pauses = [sum(r.get(f"gc{g}_pauses", 0) for g in range(3)) for r in got]
             lines.append(
                 f"| {LABELS[server]} | {n:,} | {h.fmt(med(got, 'arrive_p50'), 1)} / "
