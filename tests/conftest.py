@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from realtime import counters
+from tests.support.loops import end_background_work
 from tickets import services
 from tickets.identity import Actor
 from tickets.management.commands.seed_demo import Command as Seed
@@ -60,6 +62,14 @@ def rate_window() -> None:
     left = 60 - time.time() % 60
     if left < 10:
         time.sleep(left + 0.05)
+
+
+@pytest.fixture
+async def stop_background_tasks() -> AsyncIterator[None]:
+    """For async tests: after the test, cancel the tasks it left running and close the
+    connections of asgiref's thread (tests/support/loops.py)."""
+    yield
+    await end_background_work()
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ every ticket socket of the event's tickets (one group per event), never other ti
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +19,7 @@ from realtime import events
 from tests.conftest import BOROUGH_POINT, CITY_POINT, actor_for
 from tests.moderation.conftest import role_client
 from tests.realtime.conftest import connect, recv, recv_until
+from tests.support.loops import end_background_work
 
 SQUARE = {
     "type": "Polygon",
@@ -153,12 +151,7 @@ async def test_an_announcement_reaches_event_and_ticket_sockets(
     finally:
         for socket in (ticket_socket, other_socket, event_socket):
             await socket.disconnect()
-        current = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await sync_to_async(connections.close_all)()
+        await end_background_work()
 
 
 @pytest.mark.django_db

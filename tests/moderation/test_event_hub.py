@@ -6,16 +6,13 @@ offer that changes reaches the event page's socket as `event.offer` (public data
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -24,6 +21,7 @@ from moderation.models import Offer
 from realtime import events, publish
 from tests.conftest import BOROUGH_POINT, actor_for
 from tests.realtime.conftest import connect, recv_until
+from tests.support.loops import end_background_work
 from tickets import services as ticket_services
 
 CONTACT = "+1 555 0199 reach.me@example.net"
@@ -185,12 +183,7 @@ async def test_an_accepted_offer_reaches_the_event_page_socket_without_its_conta
             assert private not in text
     finally:
         await socket.disconnect()
-        current = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await sync_to_async(connections.close_all)()
+        await end_background_work()
 
 
 @pytest.mark.django_db

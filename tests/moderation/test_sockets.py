@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
-from django.db import connections
 
 from moderation import feed
 from moderation import services as mod
@@ -28,7 +26,10 @@ from tests.realtime.conftest import (
 )
 from tickets import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("stop_background_tasks"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +38,6 @@ def _fresh_layer() -> Any:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture(autouse=True)
-async def _stop_background_tasks() -> Any:
-    yield
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await sync_to_async(connections.close_all)()
 
 
 CONTACT = "socket-secret-contact@example.org"

@@ -19,7 +19,7 @@ from notifications import inapp
 from notifications.consumers import NotificationConsumer
 from tests.conftest import actor_for
 from tests.notifications.conftest import run_tasks
-from tests.realtime.conftest import _fresh_layer, session_cookie, stop_background_tasks  # noqa: F401
+from tests.realtime.conftest import _fresh_layer, session_cookie  # noqa: F401
 from tickets import services
 
 pytestmark = [

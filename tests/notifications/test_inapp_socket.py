@@ -17,7 +17,7 @@ from notifications.consumers import NotificationConsumer
 from realtime.consumers import CLOSE_UNAUTHENTICATED
 from tests.conftest import actor_for
 from tests.notifications.conftest import run_tasks
-from tests.realtime.conftest import _fresh_layer, session_cookie, stop_background_tasks  # noqa: F401
+from tests.realtime.conftest import _fresh_layer, session_cookie  # noqa: F401
 from tickets import services
 
 pytestmark = [

@@ -9,12 +9,10 @@ import json
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from realtime import events
@@ -29,20 +27,6 @@ def _fresh_layer() -> Any:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture
-async def stop_background_tasks() -> Any:
-    """Cancel the fan-out and flusher tasks the test's event loop started."""
-    yield
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    # The consumers' database thread keeps its connection (CONN_MAX_AGE): close it so the
-    # test database can be dropped at the end of the run.
-    await sync_to_async(connections.close_all)()
 
 
 def application() -> Any:

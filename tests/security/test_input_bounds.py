@@ -23,14 +23,14 @@ from rest_framework.test import APIClient
 from moderation import services as moderation
 from realtime.consumers import CLOSE_POLICY, MAX_CLIENT_ERRORS
 from tests.conftest import BOROUGH_POINT, actor_for
-from tests.realtime.conftest import _fresh_layer, connect, expect_close, stop_background_tasks
+from tests.realtime.conftest import _fresh_layer, connect, expect_close
 from tests.realtime.processes import Daphne, demo_env
 from tickets import services
 from tickets.errors import InvalidInput, NotAllowed, RateLimited
 from tickets.models import Comment, Photo, Ticket
 from tickets.photos import decode_slots
 
-__all__ = ["_fresh_layer", "stop_background_tasks"]  # the socket tests' fixtures
+__all__ = ["_fresh_layer"]  # the socket tests' layer (stop_background_tasks: tests/conftest.py)
 
 
 def nested(levels: int, inner: str = "1") -> str:

@@ -17,7 +17,6 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,7 +26,10 @@ from realtime.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from tests.conftest import actor_for
 from tickets import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("stop_background_tasks"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -35,17 +37,6 @@ def _fresh_layer() -> Any:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture(autouse=True)
-async def _stop_background_tasks() -> Any:
-    yield
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture

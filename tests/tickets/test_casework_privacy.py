@@ -6,16 +6,13 @@ of a note while a staff socket on the same ticket gets it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.test import Client
 
 from realtime import events
@@ -23,6 +20,7 @@ from tests.conftest import BOROUGH_POINT, CITY_POINT, actor_for
 from tests.realtime.conftest import connect, recv_until
 from tests.security.conftest import route_exists
 from tests.security.test_pii import PUBLIC_URLS, _body, _crawl
+from tests.support.loops import end_background_work
 from tickets import services
 
 NOTE = "Zanzibar-internal-note-7731 call the tree contractor"
@@ -93,12 +91,7 @@ def test_a_note_is_on_no_public_surface(world: dict[str, Any], casework: dict[st
 async def _clean_sockets() -> Any:
     channel_layers.backends.clear()
     yield
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await sync_to_async(connections.close_all)()
+    await end_background_work()
     channel_layers.backends.clear()
 
 

@@ -6,25 +6,26 @@ communicator, real database."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import actor_for
 from tickets import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("stop_background_tasks"),
+]
 
 # This module doubles as a session engine (SESSION_ENGINE is a module with a SessionStore):
 # the database store, counting every store the socket stack builds.
@@ -42,17 +43,6 @@ def _fresh_layer() -> Any:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture(autouse=True)
-async def _stop_background_tasks() -> Any:
-    yield
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture

@@ -26,7 +26,11 @@ from tests.conftest import actor_for
 from tickets import pagefront, services
 from tickets.models import Comment, Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Its writes run in asgiref's thread, whose connection must be closed after each test.
+    pytest.mark.usefixtures("stop_background_tasks"),
+]
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 PER_ANSWER = {"set-cookie", "content-length", "date", "server"}
