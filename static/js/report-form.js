@@ -137,20 +137,35 @@
   var locate = form.querySelector("[data-locate]");
   var locateStatus = form.querySelector("[data-locate-status]");
   function locateMessage(text) { if (locateStatus) locateStatus.textContent = text; }
+  // "Send" tapped while the device is still finding its position: the report waits for it
+  // and then goes by itself, rather than leaving with the point from before (or none).
+  var locating = false;
+  var sendWhenLocated = null; // {submitter} of the held send
+  function afterLocating(found) {
+    locating = false;
+    var held = sendWhenLocated;
+    sendWhenLocated = null;
+    if (!held || !found) return; // not found: the person taps the map, then sends again
+    if (form.requestSubmit) form.requestSubmit(held.submitter || undefined);
+    else form.submit();
+  }
   if (locate && !("geolocation" in navigator)) {
     locate.hidden = true; // the map and the address field remain
   } else if (locate) {
     locate.addEventListener("click", function () {
       locate.disabled = true;
+      locating = true;
       locateMessage(gettext("Finding your location…"));
       navigator.geolocation.getCurrentPosition(function (pos) {
         locate.disabled = false;
         setPoint(pos.coords.latitude, pos.coords.longitude);
         if (picker) picker.map.setView([pos.coords.latitude, pos.coords.longitude], 17);
         locateMessage(gettext("Marker placed at your location. Drag it on the map to adjust."));
+        afterLocating(true);
       }, function () {
         locate.disabled = false;
         locateMessage(gettext("Your location is not available: tap the map instead."));
+        afterLocating(false);
       }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
     });
   }
@@ -260,6 +275,13 @@
   // Capture: runs before the outbox's submit handler, which must not send a form that the
   // server would refuse for a missing field.
   form.addEventListener("submit", function (ev) {
+    if (locating) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      sendWhenLocated = { submitter: ev.submitter || null };
+      locateMessage(gettext("Finding your location…"));
+      return;
+    }
     var problems = validate();
     if (!problems.length) return;
     ev.preventDefault();

@@ -32,12 +32,14 @@ TEXTS = {
         "send": "Send the report",
         "thanks": "Thank you",
         "locate": "Use my location",
+        "finding": "Finding your location…",
         "report_here": "Report a problem in this event",
     },
     "fr": {
         "send": "Envoyer le signalement",
         "thanks": "Merci",
         "locate": "Utiliser ma position",
+        "finding": "Recherche de votre position…",
         "report_here": "Signaler un problème dans cette situation",
     },
 }
@@ -247,6 +249,49 @@ def test_photos_are_kept_across_a_server_side_error(server: Daphne, browser: Any
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     expect(page.get_by_test_id("ticket-photo")).to_have_count(1)  # not attached again
+    context.close()
+
+
+# A phone whose position takes 1.5 s to come (a cold GPS): the page's own geolocation, delayed.
+SLOW_POSITION = """
+(() => {
+  const geo = navigator.geolocation;
+  const find = geo.getCurrentPosition.bind(geo);
+  geo.getCurrentPosition = (found, failed, options) =>
+    find((position) => setTimeout(() => found(position), 1500), failed, options);
+})();
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_send_tapped_before_the_position_came_waits_for_it(
+    server: Daphne, browser: Any, lang: str
+) -> None:
+    """A thumb faster than the phone: "Send" right after "Use my location". The report is held
+    until the position comes, then goes by itself, once, with that position."""
+    from playwright.sync_api import expect
+
+    context = neighbour(browser, lang, PHONE, OLD_PORT)
+    context.add_init_script(SLOW_POSITION)
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/")
+    page.locator("[data-testid=category][data-code=snow]").click()
+    title = f"Black ice {lang} {uuid.uuid4().hex[:6]}"
+    page.fill("input[name=title]", title)
+    status, before = http("GET", f"{server.url}/api/v1/tickets/?page_size=1")
+    assert status == 200, before
+    page.get_by_role("button", name=TEXTS[lang]["locate"]).click()
+    page.get_by_role("button", name=TEXTS[lang]["send"]).click()
+    expect(page.locator("[data-locate-status]")).to_have_text(TEXTS[lang]["finding"])
+    expect(page.get_by_test_id("form-errors")).to_be_hidden()  # not refused for no location
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    expect(page.locator("h1")).to_have_text(title)
+    status, ticket = http("GET", f"{server.url}/api/v1/tickets/{ticket_id(page)}/")
+    assert status == 200, ticket
+    assert abs(ticket["lat"] - OLD_PORT["latitude"]) < 1e-4
+    assert abs(ticket["long"] - OLD_PORT["longitude"]) < 1e-4
+    status, after = http("GET", f"{server.url}/api/v1/tickets/?page_size=1")
+    assert after["count"] == before["count"] + 1  # sent once
     context.close()
 
 
