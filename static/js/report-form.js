@@ -139,13 +139,29 @@
   function locateMessage(text) { if (locateStatus) locateStatus.textContent = text; }
   // "Send" tapped while the device is still finding its position: the report waits for it
   // and then goes by itself, rather than leaving with the point from before (or none).
+  // The send button says so where the thumb is (on a phone the status line above may be
+  // scrolled away behind the sticky send bar).
   var locating = false;
-  var sendWhenLocated = null; // {submitter} of the held send
+  var sendWhenLocated = null; // {submitter, label} of the held send
+  function holdSend(submitter) {
+    sendWhenLocated = { submitter: submitter, label: submitter ? submitter.textContent : "" };
+    if (submitter) {
+      submitter.disabled = true;
+      submitter.setAttribute("aria-busy", "true");
+      submitter.textContent = gettext("Finding your location…");
+    }
+  }
   function afterLocating(found) {
     locating = false;
     var held = sendWhenLocated;
     sendWhenLocated = null;
-    if (!held || !found) return; // not found: the person taps the map, then sends again
+    if (!held) return;
+    if (held.submitter) {
+      held.submitter.disabled = false;
+      held.submitter.removeAttribute("aria-busy");
+      held.submitter.textContent = held.label;
+    }
+    if (!found) return; // not found: the person taps the map, then sends again
     if (form.requestSubmit) form.requestSubmit(held.submitter || undefined);
     else form.submit();
   }
@@ -278,7 +294,7 @@
     if (locating) {
       ev.preventDefault();
       ev.stopImmediatePropagation();
-      sendWhenLocated = { submitter: ev.submitter || null };
+      if (!sendWhenLocated) holdSend(ev.submitter || null);
       locateMessage(gettext("Finding your location…"));
       return;
     }

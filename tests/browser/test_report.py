@@ -282,6 +282,9 @@ def test_send_tapped_before_the_position_came_waits_for_it(
     assert status == 200, before
     page.get_by_role("button", name=TEXTS[lang]["locate"]).click()
     page.get_by_role("button", name=TEXTS[lang]["send"]).click()
+    # Said where the thumb is, on the send bar, and in the status line under the button.
+    expect(page.get_by_test_id("send-button")).to_have_text(TEXTS[lang]["finding"])
+    expect(page.get_by_test_id("send-button")).to_be_disabled()
     expect(page.locator("[data-locate-status]")).to_have_text(TEXTS[lang]["finding"])
     expect(page.get_by_test_id("form-errors")).to_be_hidden()  # not refused for no location
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
