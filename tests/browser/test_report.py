@@ -243,6 +243,8 @@ def test_photos_are_kept_across_a_server_side_error(server: Daphne, browser: Any
     expect(page.get_by_test_id("form-errors")).to_be_visible()
     expect(page.get_by_test_id("kept-photo")).to_have_text("trottoir.png")
     expect(page.locator("input[name=title]")).to_have_value(title)
+    # The error page's own scripts (deferred) have run: "Use my location" answers a tap.
+    page.wait_for_load_state()
 
     context.set_geolocation(OLD_PORT)  # walked back home
     tap_location(page, "fr", OLD_PORT)

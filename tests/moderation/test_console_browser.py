@@ -637,6 +637,8 @@ def test_the_events_card_in_french_on_a_phone(server: Daphne, browser: Any) -> N
     expect(row).to_contain_text("À venir")
     expect(row.get_by_test_id("console-event-edit")).to_have_text("Modifier Verglas")
     row.get_by_test_id("console-event-end").click()
+    # Opened by the tap: the question is in the page before it, folded away.
+    expect(row.get_by_test_id("console-event-end-confirm")).to_be_visible()
     expect(row).to_contain_text("Terminer « Verglas » maintenant ?")
     text = card.inner_text()
     found = [w for w in ("Edit", "End", "Coming up", "In effect", "Emergency") if w in text]
