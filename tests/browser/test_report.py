@@ -254,13 +254,17 @@ def test_photos_are_kept_across_a_server_side_error(server: Daphne, browser: Any
     context.close()
 
 
-# A phone whose position takes 1.5 s to come (a cold GPS): the page's own geolocation, delayed.
-SLOW_POSITION = """
+# A phone whose position comes only when the test says so (a cold GPS): the device's answer
+# is held in the page until `window.fixlineGivePosition()`, so no timing decides the test.
+HELD_POSITION = """
 (() => {
   const geo = navigator.geolocation;
   const find = geo.getCurrentPosition.bind(geo);
+  const held = [];
+  window.fixlineHeldPositions = () => held.length;
+  window.fixlineGivePosition = () => held.splice(0).forEach((give) => give());
   geo.getCurrentPosition = (found, failed, options) =>
-    find((position) => setTimeout(() => found(position), 1500), failed, options);
+    find((position) => held.push(() => found(position)), failed, options);
 })();
 """
 
@@ -274,7 +278,7 @@ def test_send_tapped_before_the_position_came_waits_for_it(
     from playwright.sync_api import expect
 
     context = neighbour(browser, lang, PHONE, OLD_PORT)
-    context.add_init_script(SLOW_POSITION)
+    context.add_init_script(HELD_POSITION)
     page = context.new_page()
     page.goto(f"{server.url}/tickets/new/")
     page.locator("[data-testid=category][data-code=snow]").click()
@@ -289,6 +293,9 @@ def test_send_tapped_before_the_position_came_waits_for_it(
     expect(page.get_by_test_id("send-button")).to_be_disabled()
     expect(page.locator("[data-locate-status]")).to_have_text(TEXTS[lang]["finding"])
     expect(page.get_by_test_id("form-errors")).to_be_hidden()  # not refused for no location
+    page.wait_for_function("window.fixlineHeldPositions() === 1")  # the device has answered
+    assert page.url.endswith("/tickets/new/")  # and nothing went before its position
+    page.evaluate("window.fixlineGivePosition()")
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     expect(page.locator("h1")).to_have_text(title)
     status, ticket = http("GET", f"{server.url}/api/v1/tickets/{ticket_id(page)}/")
