@@ -4,6 +4,7 @@ lack. The check runs makemessages into a temporary copy of the project's source.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -99,3 +100,58 @@ def test_catalogues_compile_with_valid_placeholders(tmp_path: Path) -> None:
             text=True,
         )
         assert result.returncode == 0, f"{po}: {result.stderr}"
+
+
+# `gettext` and its kin translate when they are called. Called at import (a module's
+# constant, a class attribute, a default argument), a text is fixed in the language of the
+# process's start, and a French page shows it in English: those must be `gettext_lazy`.
+EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def translated_once_at_import(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    eager = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in EAGER
+    }
+    found: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                # Its body runs per call; its defaults and decorators run at import.
+                for outer in (*child.args.defaults, *child.args.kw_defaults):
+                    if outer is not None:
+                        visit_expr(outer)
+                for decorator in getattr(child, "decorator_list", []):
+                    visit_expr(decorator)
+                continue
+            visit_expr(child, descend=False)
+            visit(child)
+
+    def visit_expr(node: ast.AST, descend: bool = True) -> None:
+        nodes = ast.walk(node) if descend else [node]
+        for sub in nodes:
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Name)
+                and sub.func.id in eager
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{sub.lineno}: {ast.unparse(sub)[:70]}")
+
+    if eager:
+        visit(tree)
+    return found
+
+
+def test_no_text_is_translated_once_at_import() -> None:
+    sources = (
+        p
+        for p in ROOT.rglob("*.py")
+        if not SKIP_DIRS.intersection(p.relative_to(ROOT).parts) and "migrations" not in p.parts
+    )
+    found = [hit for path in sorted(sources) for hit in translated_once_at_import(path)]
+    assert found == [], "use gettext_lazy for texts built at import:\n" + "\n".join(found)

@@ -317,6 +317,31 @@ def test_follow_vote_thanks_and_unfollow(world: Any, make_ticket: Any) -> None:
     assert response.status_code == 200 and "Unknown action." in response.content.decode()
 
 
+def test_what_a_button_did_is_said_in_the_visitors_language(world: Any, make_ticket: Any) -> None:
+    """The message after following, voting, thanking or a status change is in the language of
+    the page it comes back to (they were English on French pages: built once, at import)."""
+    ticket = make_ticket()
+    citizen, agent = logged_in(world["citizen"]), logged_in(world["agent"])
+    react, transition = f"/tickets/{ticket.pk}/react/", f"/tickets/{ticket.pk}/transition/"
+
+    def said(client: Client, url: str, data: dict[str, str], language: str) -> str:
+        response = client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html
+        return html
+
+    assert "Vous suivez ce signalement." in said(citizen, react, {"kind": "follow"}, "fr")
+    assert "C’est noté : vous avez aussi ce problème." in said(
+        citizen, react, {"kind": "vote"}, "fr"
+    )
+    assert "You no longer follow this ticket." in said(citizen, react, {"kind": "unfollow"}, "en")
+    assert "Your thanks were sent." in said(citizen, react, {"kind": "thanks"}, "en")
+    html = said(agent, transition, {"action": "acknowledge"}, "fr")
+    assert "Le signalement est pris en charge." in html
+    assert "The ticket is closed." in said(agent, transition, {"action": "close"}, "en")
+
+
 def test_get_on_post_handlers_is_405(world: Any, make_ticket: Any) -> None:
     ticket = make_ticket()
     for action in ("comment", "react", "transition"):

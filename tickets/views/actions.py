@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tickets import selectors, services
@@ -54,11 +55,12 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to(pk, f"#comment-{comment.pk}")
 
 
+# Lazy: these are built once, at import, and said in each request's language.
 REACTION_MESSAGES = {
-    "follow": _("You follow this ticket."),
-    "unfollow": _("You no longer follow this ticket."),
-    "vote": _("Counted: you have this problem too."),
-    "thanks": _("Your thanks were sent."),
+    "follow": gettext_lazy("You follow this ticket."),
+    "unfollow": gettext_lazy("You no longer follow this ticket."),
+    "vote": gettext_lazy("Counted: you have this problem too."),
+    "thanks": gettext_lazy("Your thanks were sent."),
 }
 
 
@@ -82,9 +84,9 @@ def ticket_react(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 TRANSITION_MESSAGES = {
-    "acknowledge": _("The ticket is acknowledged."),
-    "close": _("The ticket is closed."),
-    "reopen": _("The ticket is reopened."),
+    "acknowledge": gettext_lazy("The ticket is acknowledged."),
+    "close": gettext_lazy("The ticket is closed."),
+    "reopen": gettext_lazy("The ticket is reopened."),
 }
 
 
