@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tickets import jurisdictions, permissions, services
@@ -146,12 +146,20 @@ def kpis(scope_ids: list[int], *, now: datetime) -> dict[str, Any]:
         ).values_list("created_at", "closed_at")
         if closed is not None
     ]
-    per_type = list(
-        Ticket.objects.filter(jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES)
-        .values("service_type__name", "service_type__code")
+    # Each type as the page's language names it (ServiceType.name_in).
+    language = get_language()
+    per_type: list[dict[str, Any]] = [
+        {
+            **row,
+            "name": ServiceType(
+                name=row["service_type__name"], name_fr=row["service_type__name_fr"]
+            ).name_in(language),
+        }
+        for row in Ticket.objects.filter(jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES)
+        .values("service_type__name", "service_type__name_fr", "service_type__code")
         .annotate(n=Count("id"))
         .order_by("-n", "service_type__name")
-    )
+    ]
     counts = Ticket.objects.filter(jurisdiction_id__in=scope_ids).aggregate(
         open=Count("id", filter=Q(status=Ticket.Status.OPEN)),
         acknowledged=Count("id", filter=Q(status=Ticket.Status.ACKNOWLEDGED)),

@@ -4,6 +4,7 @@ form) show it at once; English pages keep the canonical name."""
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import CITY_POINT
 from tickets.models import EmergencyEvent, ServiceType
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +105,38 @@ def test_the_report_forms_questions_name_the_type_in_the_pages_language(world: A
     assert "À propos : Nid-de-poule" in french and "À propos : Pothole" not in french
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/tickets/new/").content.decode()
     assert "About this Pothole" in english
+
+
+def test_an_agents_pages_and_errors_name_the_types_in_the_pages_language(
+    world: Any, make_ticket: Any
+) -> None:
+    """The dashboard's type filter and its open tickets per type, the casework panel's type
+    choice and the "not offered here" error: French on French pages (they gave the canonical
+    English name)."""
+    ticket = make_ticket(title="Dark corner", service_code="streetlight")
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    french.force_login(world["agent"])
+    dashboard = french.get("/dashboard/").content.decode()
+    assert ">Nid-de-poule</option>" in dashboard and ">Pothole</option>" not in dashboard
+    per_type = dashboard.split('data-testid="per-type"', 1)[1].split("</ul>", 1)[0]
+    assert "<span>Lampadaire en panne</span>" in per_type and "streetlight" not in per_type
+    casework = french.get(f"/tickets/{ticket.pk}/").content.decode()
+    casework = casework.split('data-testid="casework-panel"', 1)[1].split("</section>", 1)[0]
+    assert ">Nid-de-poule</option>" in casework and ">Pothole</option>" not in casework
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(world["agent"])
+    assert "<span>Broken streetlight</span>" in english.get("/dashboard/").content.decode()
+
+    # A university's type at a point of the city only.
+    for language, shown, not_shown in (
+        ("fr", "Chemin du campus bloqué", "Blocked campus path"),
+        ("en", "Blocked campus path", "Chemin du campus bloqué"),
+    ):
+        answer = Client(HTTP_ACCEPT_LANGUAGE=language).post(
+            "/api/v1/tickets/",
+            {"title": "Ramp", "service_code": "campus-access", **CITY_POINT},
+            content_type="application/json",
+        )
+        assert answer.status_code == 400, answer.content
+        said = json.dumps(answer.json(), ensure_ascii=False)
+        assert shown in said and not_shown not in said

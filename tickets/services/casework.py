@@ -246,7 +246,7 @@ def ticket_edit(
         if stype.jurisdiction_id not in place.ancestor_ids():
             raise InvalidInput(
                 _("“%(type)s” is not offered at this location (%(place)s).")
-                % {"type": stype.name, "place": place.name},
+                % {"type": stype.local_name, "place": place.name},
                 field="service_code",
             )
         if priority is not None and priority not in Priority.values:

@@ -142,7 +142,7 @@ def ticket_create(
     if service_type.jurisdiction_id not in jurisdiction.ancestor_ids():
         raise InvalidInput(
             _("“%(type)s” is not offered at this location (%(place)s).")
-            % {"type": service_type.name, "place": jurisdiction.name},
+            % {"type": service_type.local_name, "place": jurisdiction.name},
             field="service_code",
         )
     clean_answers = validate_answers(service_type, answers)
