@@ -4,12 +4,16 @@ activity feed."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from moderation.models import Flag
+from moderation.services._common import ANNOUNCED, FLAGGED, OFFERED_HELP
 
 # (action, target type) → sentence; a None target type matches any.
 SENTENCES: dict[tuple[str, str | None], str] = {
@@ -48,8 +52,24 @@ SENTENCES: dict[tuple[str, str | None], str] = {
 FALLBACK = gettext_noop("%(by)s: %(action)s %(target)s")
 
 
+@cache
+def _system_reasons() -> frozenset[str]:
+    """The reasons the system writes (their sentence already says them: "Flags hid a comment",
+    "Someone offered help"), as codes and as older entries hold them: translated in the
+    language of the request that wrote them (until 2026-12-04)."""
+    codes = {FLAGGED, OFFERED_HELP, ANNOUNCED}
+    found = set(codes)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found.update(_(code) for code in codes)
+    return frozenset(found)
+
+
 def reason_label(reason: str) -> str:
-    """A flag reason's words (personal_info → "Personal information"); other text as is."""
+    """The words after a sentence: a flag reason's (personal_info → "Personal information"),
+    none for a reason the system gave itself, a person's own text as they wrote it."""
+    if reason in _system_reasons():
+        return ""
     labels = dict(Flag.Reason.choices)
     return str(labels[reason]) if reason in labels else reason
 
@@ -71,4 +91,6 @@ def describe(
         "action": action,
     }
     line = _(sentence or FALLBACK) % values
-    return f"{line}: {reason_label(reason)}" if reason else line
+    words = reason_label(reason)
+    # French puts a space before the colon.
+    return _("%(line)s: %(reason)s") % {"line": line, "reason": words} if words else line

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from moderation import permissions
 from moderation.models import Announcement
 from moderation.services import audit
-from moderation.services._common import account_of, require_reason
+from moderation.services._common import ANNOUNCED, account_of, require_reason
 from realtime import events, publish
 from tickets import pagecache
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -88,7 +88,7 @@ def announcement_create(*, actor: Actor, event: str, body: str) -> Announcement:
             action="announcement.create",
             target_type="announcement",
             target_id=announcement.pk,
-            reason=_("announced"),
+            reason=ANNOUNCED,
             after={"event": emergency.slug, "body": body},
         )
         _broadcast(announcement, emergency.slug)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from moderation import feed, selectors
 from moderation.models import Offer
 from moderation.services import audit, event_feed
-from moderation.services._common import lock_offer, rate_limit
+from moderation.services._common import OFFERED_HELP, lock_offer, rate_limit
 from moderation.services.handled import DONE, OFFER_OUTCOMES, already_handled
 from moderation.services.sanctions import posting_policy
 from realtime import events
@@ -115,7 +115,7 @@ def offer_create(
             action="offer.create",
             target_type="offer",
             target_id=offer.pk,
-            reason=_("offered help"),
+            reason=OFFERED_HELP,
             after=_offer_snapshot(offer),
             ticket=ticket,
             announce=False,

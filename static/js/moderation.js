@@ -110,7 +110,13 @@
     offer: gettext("New flag on an offer of help: %(reason)s (score %(score)s)")
   };
 
-  function reasonLabel(reason) { return FLAG_REASONS[reason] || reason || ""; }
+  // The reasons the system gives itself (moderation/services/_common.py): the sentence already
+  // says them, so no words follow it (moderation/sentences.py).
+  var SYSTEM_REASONS = ["flagged", "offered help", "announced"];
+  function reasonLabel(reason) {
+    if (SYSTEM_REASONS.indexOf(reason) !== -1) { return ""; }
+    return FLAG_REASONS[reason] || reason || "";
+  }
 
   function describeAction(d, ticket) {
     var target = d.target || {};
@@ -119,7 +125,8 @@
     var line = fmt(sentence, {
       by: d.by || "", ticket: ticket || target.id, target: target.id, action: d.action
     }, true);
-    return d.reason ? line + ": " + reasonLabel(d.reason) : line;
+    var words = reasonLabel(d.reason);
+    return words ? fmt(gettext("%(line)s: %(reason)s"), { line: line, reason: words }, true) : line;
   }
 
   function describe(message) {

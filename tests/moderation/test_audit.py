@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
+from html import unescape
 from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.utils import timezone
 
+from moderation import services as mod
 from moderation.models import AuditEntry
-from tests.conftest import client_for
+from tests.conftest import actor_for, client_for
 from tests.moderation.conftest import comment_on
 
 
@@ -78,3 +82,62 @@ def test_trust_grant_is_audited(world: dict[str, Any]) -> None:
     assert not world["citizen"].groups.filter(name="Trusted volunteers").exists()
     actions = list(AuditEntry.objects.order_by("at", "id").values_list("action", flat=True))
     assert actions == ["trust.grant", "trust.revoke"]
+
+
+def test_the_consoles_lines_are_in_the_readers_language(
+    world: dict[str, Any], borough_ticket: Any
+) -> None:
+    """A reason the system gave itself is not repeated after its sentence (a French console
+    read "Quelqu’un a proposé son aide: offered help"), a flag reason is said in the reader's
+    language, a person's reason as they wrote it, and French puts a space before the colon."""
+    flagged = comment_on(borough_ticket, "fine actually", user=world["outsider"])
+    answer = client_for(world["volunteer"]).post(
+        f"/api/v1/comments/{flagged.pk}/flag/", {"reason": "abuse"}, format="json"
+    )
+    assert answer.status_code in (200, 201), answer.content
+    mod.offer_create(
+        actor=actor_for(anon="helper-cookie-000077"),
+        ticket_id=borough_ticket.pk,
+        message="I have a shovel",
+        contact="555-0100",
+    )
+    for reason in ("personal_info", "rude words"):
+        comment = comment_on(borough_ticket, reason, user=world["outsider"])
+        client_for(world["agent"]).post(
+            f"/api/v1/comments/{comment.pk}/hide/", {"reason": reason}, format="json"
+        )
+    mod.emergency_create(
+        actor=actor_for(world["admin"]),
+        name="Storm",
+        slug="storm",
+        starts_at=timezone.now() - timedelta(hours=1),
+    )
+    mod.announcement_create(actor=actor_for(world["agent"]), event="storm", body="Roads closed")
+    # An entry from before the codes: its system reason translated when it was written.
+    AuditEntry.objects.create(
+        action="offer.create", target_type="offer", target_id="1", reason="a proposé de l'aide"
+    )
+
+    def lines(language: str) -> list[str]:
+        reader = Client(HTTP_ACCEPT_LANGUAGE=language)
+        reader.force_login(world["volunteer"])
+        html = reader.get("/moderation/audit/?offset=0").content.decode()
+        return [
+            unescape(line.split("</time> · ", 1)[1].split("</li>", 1)[0])
+            for line in html.split('data-testid="audit-entry"')[1:]
+        ]
+
+    french, english = lines("fr"), lines("en")
+    ticket = borough_ticket.pk
+    assert french.count("Quelqu’un a proposé son aide") == 2
+    assert f"Les signalements ont masqué un commentaire du n° {ticket}" in french
+    assert "agent a publié une annonce" in french
+    assert f"agent a masqué un commentaire du n° {ticket} : Informations personnelles" in french
+    assert f"agent a masqué un commentaire du n° {ticket} : rude words" in french
+    assert english.count("Someone offered help") == 2
+    assert f"Flags hid a comment on #{ticket}" in english
+    assert "agent posted an announcement" in english
+    assert f"agent hid a comment on #{ticket}: Personal information" in english
+    for line in french + english:
+        words = line.rpartition(":")[2].strip() if ":" in line else ""
+        assert words not in ("offered help", "announced", "flagged", "a proposé de l'aide"), line

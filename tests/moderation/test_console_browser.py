@@ -278,6 +278,10 @@ ENGLISH = [
     "Personal information",
     "Take down",
     "Sanction the author",
+    # The reasons the system gives itself, once shown raw after their sentence.
+    "offered help",
+    "announced",
+    "flagged",
 ]
 
 
