@@ -275,7 +275,8 @@ def _change(event: TicketEvent) -> dict[str, Any] | None:
         return {
             "kind": "comment",
             "at": event.at,
-            "author": redact(data.get("author")),
+            # Nameless: the mail says "Anonymous" in its reader's language (its template).
+            "author": "" if data.get("anonymous") else redact(data.get("author")),
             "official": bool(data.get("official")),
             "body": redact(data.get("body")),
         }

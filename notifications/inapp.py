@@ -76,7 +76,8 @@ def notify_for_event(event: TicketEvent, ticket: Ticket) -> None:
         user_ids = [uid for uid in user_ids if uid != ticket.reporter.user_id]
     else:
         if event.type == events.COMMENT_CREATED:
-            data["author"] = event.data.get("author", "")
+            # None for a nameless author: the bell says "Anonymous" in its reader's language.
+            data["author"] = "" if event.data.get("anonymous") else event.data.get("author", "")
         else:
             data["status"] = event.data.get("to", "")
         followers = Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)

@@ -86,6 +86,9 @@ class CommentData(TypedDict):
     body: str
     body_html: str
     author: str
+    # True when the author gave no name: a reader shows "Anonymous" in their own language.
+    # Absent from events written before 2026-12-04.
+    anonymous: NotRequired[bool]
     official: bool
     created_at: IsoTime
 

@@ -23,6 +23,9 @@ def comment_public(comment: Comment) -> dict[str, Any]:
         "body": comment.body,
         "body_html": render_body(comment.body),
         "author": comment.public_author,
+        # No name given: each reader says "Anonymous" in their own language (`author` holds
+        # it in the writer's, as the event log keeps it).
+        "anonymous": not comment.display_name,
         "official": comment.official,
         "created_at": iso(comment.created_at),
     }

@@ -111,6 +111,8 @@ class CommentSerializer(serializers.Serializer):
     body = serializers.CharField()
     body_html = serializers.CharField()
     author = serializers.CharField()
+    # The author gave no name: `author` is "Anonymous" in the writer's language.
+    anonymous = serializers.BooleanField()
     official = serializers.BooleanField()
     created_at = serializers.CharField()
     visibility = serializers.CharField(required=False)

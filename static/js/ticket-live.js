@@ -118,6 +118,12 @@
   // --- rendering -------------------------------------------------------------------------------
   var list = q("comment-list");
 
+  // A comment whose author gave no name is signed "Anonymous" in this page's language (the
+  // event carries the word in its writer's).
+  function authorName(data) {
+    return data.anonymous ? gettext("Anonymous") : data.author;
+  }
+
   function commentItem(data) {
     var li = document.createElement("li");
     li.className = "comment" + (data.official ? " comment-official" : "");
@@ -128,7 +134,7 @@
     head.className = "comment-head";
     var author = document.createElement("span");
     author.className = "comment-author";
-    author.textContent = data.author;
+    author.textContent = authorName(data);
     head.appendChild(author);
     if (data.official) {
       var badge = document.createElement("span");
@@ -287,7 +293,7 @@
       existing.replaceWith(li);
     } else {
       insertInOrder(li);
-      if (announceIt) announce(fmt(gettext("New comment from %(author)s"), { author: data.author }, true));
+      if (announceIt) announce(fmt(gettext("New comment from %(author)s"), { author: authorName(data) }, true));
     }
     emptyNote();
   }
@@ -607,7 +613,7 @@
         if (!socket) poll();
       } else if (res.status === 202) {
         var li = commentItem({
-          id: res.data.id || 0, author: res.data.author || "", official: false,
+          id: res.data.id || 0, author: res.data.author || "", anonymous: res.data.anonymous, official: false,
           body_html: res.data.body_html || "", created_at: res.data.created_at || new Date().toISOString()
         });
         if (!res.data.body_html) li.querySelector(".comment-body").textContent = body;

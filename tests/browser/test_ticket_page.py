@@ -476,3 +476,30 @@ def test_server_and_live_dates_look_the_same(server: Daphne, browser: Any) -> No
         # Same day, same shape: only the minutes may differ.
         assert re.sub(r"\d{1,2}:\d{2}", "", served) == re.sub(r"\d{1,2}:\d{2}", "", live)
         context.close()
+
+
+def test_a_nameless_comment_is_signed_in_the_readers_language_live(
+    server: Daphne, browser: Any
+) -> None:
+    """A neighbour with no account comments from an English page; the French page open on the
+    ticket signs it "Anonyme" as it arrives, as after a reload (it said "Anonymous", the
+    writer's word, until the event said the author gave no name)."""
+    from playwright.sync_api import expect
+
+    ticket_id = new_ticket(server, "Bench snowed in by the river")
+    french_context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    english_context = browser.new_context(locale="en-US", viewport=DESKTOP)
+    french = open_page(french_context, server, ticket_id)
+    english = open_page(english_context, server, ticket_id)
+    form = english.get_by_test_id("comment-form")
+    form.locator("textarea[name=body]").fill("Nobody has cleared it yet")
+    form.locator("[type=submit]").click()
+    for page, word in ((french, "Anonyme"), (english, "Anonymous")):
+        author = comment(page, "Nobody has cleared it yet").locator(".comment-author")
+        expect(author).to_have_text(word, timeout=5000)
+    assert no_reload(french)
+    french.reload()
+    author = comment(french, "Nobody has cleared it yet").locator(".comment-author")
+    expect(author).to_have_text("Anonyme")
+    french_context.close()
+    english_context.close()

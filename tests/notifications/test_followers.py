@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from notifications.models import AddressVerification, Notification
+from notifications.models import AddressVerification, Notification, NotificationPreference
 from tests.conftest import actor_for
 from tests.notifications.conftest import html_of, run_tasks, to
 from tickets import services
@@ -250,3 +250,31 @@ def test_the_workers_job_reads_outside_any_transaction(
         dispatch.process_event(event.pk)
     follower_reads = [inside for sql, inside in reads if '"tickets_follow"' in sql]
     assert follower_reads and not any(follower_reads)
+
+
+def test_a_nameless_neighbours_comment_is_signed_in_each_readers_language(
+    world: Any, make_ticket: Any, outbox: list, clock: Any
+) -> None:
+    """Written from an English page, read in French: the mail and the bell say "Anonyme" (they
+    said "Anonymous", the writer's word, carried by the event)."""
+    ticket = _followed_ticket(world, make_ticket)
+    NotificationPreference.objects.create(user=world["outsider"], language="fr")
+    outbox.clear()
+    with translation.override("en"):
+        services.comment_create(
+            actor=actor_for(anon="nameless-neighbour-0001"),
+            ticket_id=ticket.pk,
+            body="Still blocked.",
+        )
+    clock.advance(seconds=61)
+    run_tasks()
+    [french] = to(outbox, "outsider@example.org")
+    [english] = to(outbox, "owner@example.org")
+    assert "Anonyme a commenté :" in french.body and "Anonymous" not in french.body
+    assert "Anonyme a commenté :" in html_of(french)
+    assert "Anonymous commented:" in english.body
+    bell = Notification.objects.get(user=world["outsider"], kind="comment.created")
+    with translation.override("fr"):
+        assert bell.text.startswith("Anonyme a commenté le n°")
+    with translation.override("en"):
+        assert bell.text.startswith("Anonymous commented on #")
