@@ -15,7 +15,12 @@
   try { data = JSON.parse(document.getElementById(container.getAttribute("data-map-data")).textContent); }
   catch (e) { data = {}; }
 
-  var map = L.map(container, { scrollWheelZoom: false });
+  var map = L.map(container, { scrollWheelZoom: false, zoomControl: false });
+  // The zoom buttons named in the page's language, no "Leaflet" prefix: as every other map
+  // (static/js/map.js).
+  var gettext = window.gettext || function (s) { return s; };
+  L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
+  if (map.attributionControl) { map.attributionControl.setPrefix(false); }
   if (data.tiles) { L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map); }
   var outlines = L.geoJSON(data.areas || { type: "FeatureCollection", features: [] }, {
     style: { weight: 1, fillOpacity: 0.05 }, pmIgnore: true, interactive: false

@@ -647,6 +647,11 @@ def test_the_events_card_in_french_on_a_phone(server: Daphne, browser: Any) -> N
     text = card.inner_text()
     found = [w for w in ("Edit", "End", "Coming up", "In effect", "Emergency") if w in text]
     assert found == [], found
+    # The declaring form's map: its buttons are named in French too, as every other map.
+    area = page.get_by_test_id("event-area-map")
+    expect(area.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Zoom avant")
+    expect(area.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Zoom arrière")
+    assert "Leaflet" not in area.locator(".leaflet-control-attribution").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     assert axe_problems(page) == []
     page.context.close()
