@@ -63,7 +63,10 @@ class JurisdictionAdmin(admin.ModelAdmin):
 class ServiceQuestionInline(admin.TabularInline):
     model = ServiceQuestion
     extra = 0
-    fields = ["order", "code", "description", "datatype", "required", "private", "values"]
+    fields = [
+        "order", "code", "description", "description_fr", "datatype", "required", "private",
+        "values",
+    ]  # fmt: skip
 
 
 @admin.register(ServiceType)

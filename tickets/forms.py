@@ -182,7 +182,7 @@ def report_categories(event: EmergencyEvent | None) -> tuple[list[ServiceType], 
     groups: dict[str, list[ServiceType]] = {}
     for stype in types:
         if stype not in first:
-            groups.setdefault(stype.group or str(_("Other")), []).append(stype)
+            groups.setdefault(stype.local_group or str(_("Other")), []).append(stype)
     return first, list(groups.items())
 
 

@@ -5,6 +5,7 @@ form) show it at once; English pages keep the canonical name."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -140,3 +141,45 @@ def test_an_agents_pages_and_errors_name_the_types_in_the_pages_language(
         assert answer.status_code == 400, answer.content
         said = json.dumps(answer.json(), ensure_ascii=False)
         assert shown in said and not_shown not in said
+
+
+def test_the_report_forms_groups_questions_and_choices_are_in_the_pages_language(
+    world: Any,
+) -> None:
+    """What a jurisdiction configures for a type, beyond its name: the group it is listed
+    under, its questions and their choices, French on French pages when given (they were
+    English), and the ticket page's answers likewise; Open311 keeps the canonical texts."""
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/tickets/new/").content.decode()
+    headings = re.findall(r'<p class="category-heading">([^<]*)</p>', french)
+    assert "Rues" in headings and "Hiver" in headings and "Streets" not in headings
+    assert "Quelle profondeur ?" in french and "How deep is it?" not in french
+    assert "Moins de 5 cm" in french and "Less than 5 cm" not in french
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/tickets/new/").content.decode()
+    assert "Streets" in re.findall(r'<p class="category-heading">([^<]*)</p>', english)
+    assert "How deep is it?" in english and "Less than 5 cm" in english
+
+    # A required question left out: the error names it in the page's language.
+    report = {
+        "title": "Hole by the school",
+        "description": "Deep.",
+        "service_code": "pothole",
+        **{k: str(v) for k, v in CITY_POINT.items()},
+    }
+    refused = Client(HTTP_ACCEPT_LANGUAGE="fr").post("/tickets/new/", report)
+    assert refused.status_code == 400
+    assert "« Quelle profondeur ? » est obligatoire." in refused.content.decode()
+
+    filed = Client(HTTP_ACCEPT_LANGUAGE="fr").post(
+        "/tickets/new/", {**report, "answer-depth": "deep", "answer-lane": ["bike", "car"]}
+    )
+    assert filed.status_code in (302, 303), filed.content.decode()[:500]
+    page = Client(HTTP_ACCEPT_LANGUAGE="fr").get(filed["Location"]).content.decode()
+    answers = page.split('data-testid="answers"', 1)[1].split("</dl>", 1)[0]
+    assert "Quelle profondeur ?" in answers and "5 cm ou plus" in answers
+    assert "Piste cyclable, Voie des voitures" in answers
+    english_page = Client(HTTP_ACCEPT_LANGUAGE="en").get(filed["Location"]).content.decode()
+    assert "5 cm or more" in english_page.split('data-testid="answers"', 1)[1]
+
+    depth = Client().get("/open311/v2/services/pothole.json").json()["attributes"][0]
+    assert depth["description"] == "How deep is it?"
+    assert depth["values"][0] == {"key": "shallow", "name": "Less than 5 cm"}

@@ -59,6 +59,14 @@ class Jurisdiction(models.Model):
         return jurisdictions.ancestor_ids(self.pk)
 
 
+def in_language(canonical: str, french: str, language: str | None) -> str:
+    """What a jurisdiction configured, as a page in `language` ("fr", "fr-ca", …) shows it: its
+    French text when given, else the canonical one (which the API and Open311 keep)."""
+    if (language or "").lower().startswith("fr") and french:
+        return french
+    return canonical
+
+
 class ServiceType(models.Model):
     """A request type, configured per jurisdiction in the admin and offered in its descendants."""
 
@@ -73,6 +81,9 @@ class ServiceType(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     group = models.CharField(_("group"), max_length=100, blank=True)
+    group_fr = models.CharField(
+        _("group in French"), max_length=100, blank=True, help_text=_("Empty: the group above.")
+    )
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,14 +105,17 @@ class ServiceType(models.Model):
 
     def name_in(self, language: str | None) -> str:
         """The name in `language` ("fr", "fr-ca", …): its translation, else the canonical name."""
-        if (language or "").lower().startswith("fr") and self.name_fr:
-            return self.name_fr
-        return self.name
+        return in_language(self.name, self.name_fr, language)
 
     @property
     def local_name(self) -> str:
         """The name in the language of the page being rendered (templates, form choices)."""
         return self.name_in(get_language())
+
+    @property
+    def local_group(self) -> str:
+        """The group's heading in the language of the page being rendered (the report form)."""
+        return in_language(self.group, self.group_fr, get_language())
 
 
 class ServiceQuestion(models.Model):
@@ -120,13 +134,22 @@ class ServiceQuestion(models.Model):
     )
     code = models.SlugField(_("code"), max_length=64)
     description = models.CharField(_("question"), max_length=300)
+    description_fr = models.CharField(
+        _("question in French"),
+        max_length=300,
+        blank=True,
+        help_text=_("Empty: the question above."),
+    )
     datatype = models.CharField(_("datatype"), max_length=20, choices=Datatype.choices)
     required = models.BooleanField(_("required"), default=False)
     values = models.JSONField(
         _("values"),
         default=list,
         blank=True,
-        help_text=_('For lists: [{"key": "deep", "name": "Deeper than 5 cm"}, …]'),
+        help_text=_(
+            'For lists: [{"key": "deep", "name": "Deeper than 5 cm", "name_fr": "Plus de 5 cm"}, …]'
+            " (name_fr: optional)"
+        ),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     private = models.BooleanField(
@@ -153,6 +176,21 @@ class ServiceQuestion(models.Model):
     @property
     def value_keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+    @property
+    def local_description(self) -> str:
+        """The question in the language of the page being rendered."""
+        return in_language(self.description, self.description_fr, get_language())
+
+    @property
+    def local_values(self) -> list[dict[str, Any]]:
+        """The list's values, each `name` in the language of the page being rendered."""
+        language = get_language()
+        return [
+            {**v, "name": in_language(str(v.get("name", "")), str(v.get("name_fr", "")), language)}
+            for v in self.values or []
+            if isinstance(v, dict)
+        ]
 
 
 class EmergencyEvent(models.Model):

@@ -45,9 +45,7 @@ def _public_answers(ticket: Ticket, *, show_private: bool) -> list[dict[str, Any
         if question.code not in answers or (question.private and not show_private):
             continue
         value = answers[question.code]
-        names = {
-            str(v.get("key")): v.get("name") for v in question.values or [] if isinstance(v, dict)
-        }
+        names = {str(v.get("key")): v["name"] for v in question.local_values}
         if question.datatype in (ServiceQuestion.Datatype.SINGLE, ServiceQuestion.Datatype.MULTI):
             values = value if isinstance(value, list) else [value]
             shown = ", ".join(str(names.get(str(v), v)) for v in values)

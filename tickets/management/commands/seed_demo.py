@@ -26,6 +26,14 @@ FRENCH_TYPE_NAMES = {
     "graffiti": "Graffiti",
     "campus-access": "Chemin du campus bloqué",
 }
+FRENCH_GROUP_NAMES = {
+    "Streets": "Rues",
+    "Winter": "Hiver",
+    "Lighting": "Éclairage",
+    "Parks": "Parcs",
+    "Cleanliness": "Propreté",
+    "Campus": "Campus",
+}
 
 
 def box(min_long: float, min_lat: float, max_long: float, max_lat: float) -> dict[str, Any]:
@@ -206,22 +214,33 @@ class Command(BaseCommand):
         # French names (issue 18): a type's name is translated per language in the admin.
         for code, name_fr in FRENCH_TYPE_NAMES.items():
             ServiceType.objects.filter(code=code, name_fr="").update(name_fr=name_fr)
+        for group, group_fr in FRENCH_GROUP_NAMES.items():
+            ServiceType.objects.filter(group=group, group_fr="").update(group_fr=group_fr)
         pothole = ServiceType.objects.get(code="pothole")
+        # Each with its French (the admin's "question in French" and a value's "name_fr").
         questions = [
-            ("depth", "How deep is it?", ServiceQuestion.Datatype.SINGLE, True,
-             [{"key": "shallow", "name": "Less than 5 cm"}, {"key": "deep", "name": "5 cm or more"}], False),
-            ("lane", "Which lanes are affected?", ServiceQuestion.Datatype.MULTI, False,
-             [{"key": "car", "name": "Car lane"}, {"key": "bike", "name": "Bike lane"},
-              {"key": "sidewalk", "name": "Sidewalk"}], False),
-            ("width_cm", "Approximate width (cm)", ServiceQuestion.Datatype.NUMBER, False, [], False),
-            ("callback", "Best time to call you back", ServiceQuestion.Datatype.STRING, False, [], True),
+            ("depth", "How deep is it?", "Quelle profondeur ?", ServiceQuestion.Datatype.SINGLE, True,
+             [{"key": "shallow", "name": "Less than 5 cm", "name_fr": "Moins de 5 cm"},
+              {"key": "deep", "name": "5 cm or more", "name_fr": "5 cm ou plus"}], False),
+            ("lane", "Which lanes are affected?", "Quelles voies sont touchées ?",
+             ServiceQuestion.Datatype.MULTI, False,
+             [{"key": "car", "name": "Car lane", "name_fr": "Voie des voitures"},
+              {"key": "bike", "name": "Bike lane", "name_fr": "Piste cyclable"},
+              {"key": "sidewalk", "name": "Sidewalk", "name_fr": "Trottoir"}], False),
+            ("width_cm", "Approximate width (cm)", "Largeur approximative (cm)",
+             ServiceQuestion.Datatype.NUMBER, False, [], False),
+            ("callback", "Best time to call you back", "Meilleur moment pour vous rappeler",
+             ServiceQuestion.Datatype.STRING, False, [], True),
         ]  # fmt: skip
-        for order, (code, text, datatype, required, values, private) in enumerate(questions):
+        for order, (code, text, text_fr, datatype, required, values, private) in enumerate(
+            questions
+        ):
             ServiceQuestion.objects.get_or_create(
                 service_type=pothole,
                 code=code,
                 defaults={
                     "description": text,
+                    "description_fr": text_fr,
                     "datatype": datatype,
                     "required": required,
                     "values": values,
