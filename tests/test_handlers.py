@@ -30,6 +30,10 @@ def test_no_middleware_is_adapted(settings: Any, caplog: Any) -> None:
     assert adaptations(type(django_asgi_app), caplog) == []
 
 
+# The file it asks for is a static file: WhiteNoise answers with a FileResponse, whose
+# iterator is synchronous, and Django's ASGI handler reads it in a thread and says so (in
+# production nginx serves static files; docs/deploy.md).
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
 async def test_pages_are_served_through_the_served_handler() -> None:
     """The handler still serves: a page through the ASGI interface, end to end."""
     sent: list[dict[str, Any]] = []
