@@ -49,3 +49,12 @@ def test_a_broken_page_says_so_in_the_visitors_language(settings: Any) -> None:
         html = answer.content.decode()
         assert f'<html lang="{language}">' in html and title in html
         assert "Server Error (500)" not in html
+
+
+def test_an_expired_form_says_so_in_the_visitors_language(world: dict[str, Any]) -> None:
+    for language, words in (("fr", "Le formulaire a expiré"), ("en", "The form expired")):
+        visitor = Client(HTTP_ACCEPT_LANGUAGE=language, enforce_csrf_checks=True)
+        answer = visitor.post("/tickets/new/", {"title": "No token"})
+        assert answer.status_code == 403
+        html = answer.content.decode()
+        assert f'<html lang="{language}">' in html and words in html
