@@ -296,7 +296,7 @@ def test_the_push_is_in_the_followers_language(
     services.ticket_transition(actor=actor_for(world["agent"]), ticket_id=ticket.pk, action="close")
     run_tasks()
     assert (
-        browser.read(push_service.received[0])["title"] == f"Le nº {ticket.pk} est maintenant Fermé"
+        browser.read(push_service.received[0])["title"] == f"Le n° {ticket.pk} est maintenant Fermé"
     )
 
 
@@ -360,7 +360,7 @@ def test_a_new_report_push_names_the_type_in_the_recipients_language(
     ticket = make_ticket(title="Rue bloquée", service_code="snow")
     run_tasks()
     data = browser.read(push_service.wait_for(1)[0])
-    assert data["title"] == f"Nouveau signalement nº {ticket.pk} près de chez vous"
+    assert data["title"] == f"Nouveau signalement n° {ticket.pk} près de chez vous"
     assert data["body"] == "Rue bloquée · Rue non déneigée"
 
 
