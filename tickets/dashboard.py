@@ -32,6 +32,7 @@ from tickets import jurisdictions, permissions, services
 from tickets.errors import ServiceError
 from tickets.identity import actor_from_request
 from tickets.models import Jurisdiction, ServiceType, Team, Ticket
+from tickets.models.places import in_language
 
 QUEUE_LIMIT = 200
 CHART_DAYS = 30
@@ -146,14 +147,12 @@ def kpis(scope_ids: list[int], *, now: datetime) -> dict[str, Any]:
         ).values_list("created_at", "closed_at")
         if closed is not None
     ]
-    # Each type as the page's language names it (ServiceType.name_in).
+    # Each type as the page's language names it.
     language = get_language()
     per_type: list[dict[str, Any]] = [
         {
             **row,
-            "name": ServiceType(
-                name=row["service_type__name"], name_fr=row["service_type__name_fr"]
-            ).name_in(language),
+            "name": in_language(row["service_type__name"], row["service_type__name_fr"], language),
         }
         for row in Ticket.objects.filter(jurisdiction_id__in=scope_ids, status__in=QUEUE_STATUSES)
         .values("service_type__name", "service_type__name_fr", "service_type__code")
