@@ -423,3 +423,63 @@ def test_no_serious_accessibility_problem_on_the_form(server: Daphne, browser: A
             failures[label] = found
         context.close()
     assert failures == {}
+
+
+POTHOLE = {
+    "en": {
+        "group": "Streets",
+        "question": "How deep is it?",
+        "choice": "5 cm or more",
+        "lanes": "Bike lane",
+        "unfollowed": "You no longer follow this ticket.",
+    },
+    "fr": {
+        "group": "Rues",
+        "question": "Quelle profondeur ?",
+        "choice": "5 cm ou plus",
+        "lanes": "Piste cyclable",
+        "unfollowed": "Vous ne suivez plus ce signalement.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_pothole_is_reported_with_its_questions_in_the_pages_language(
+    server: Daphne, browser: Any, lang: str
+) -> None:
+    """What the city configured for a type (its group, its questions and their choices) is
+    asked in the page's language, the answers read back in it, and what the follow button did
+    is said in it too (all were English on French pages)."""
+    from playwright.sync_api import expect
+
+    words = POTHOLE[lang]
+    context = browser.new_context(
+        locale="fr-FR" if lang == "fr" else "en-US",
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        geolocation=OLD_PORT,
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/tickets/new/")
+    tap_location(page, lang, OLD_PORT)
+    pothole = page.locator("[data-testid=category][data-code=pothole]")
+    heading = pothole.locator("xpath=../preceding-sibling::p[@class='category-heading'][1]")
+    expect(heading).to_have_text(words["group"])
+    pothole.tap()
+    questions = page.locator("[data-questions-for=pothole]")
+    expect(questions).to_contain_text(words["question"])
+    questions.get_by_label(words["choice"]).check()
+    questions.get_by_label(words["lanes"]).check()
+    page.locator("input[name=title]").fill(f"Pothole {lang} {uuid.uuid4().hex[:6]}")
+    page.get_by_role("button", name=TEXTS[lang]["send"]).tap()
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    answers = page.get_by_test_id("answers")
+    for text in (words["question"], words["choice"], words["lanes"]):
+        expect(answers).to_contain_text(text)
+    # The reporter follows their own report; the button stops it and says so.
+    page.get_by_test_id("unfollow-button").tap()
+    expect(page.locator(".messages")).to_contain_text(words["unfollowed"])
+    expect(page.get_by_test_id("follow-button")).to_be_visible()
+    context.close()

@@ -169,6 +169,42 @@ def test_live_map_and_dashboard(server: Daphne, browser: Any) -> None:
     assert problems == []
 
 
+def test_an_agents_dashboard_in_french_on_a_phone_and_who_may_not_open_it(
+    server: Daphne, browser: Any
+) -> None:
+    """The agent filters their queue by a type named in French and reads the open tickets per
+    type in French (both were the English names); a volunteer who opens the dashboard is told
+    why in French, in the site's frame, with a way back (it was Django's "403 Forbidden")."""
+    from playwright.sync_api import expect
+
+    agent = browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=True, is_mobile=True)
+    login(agent, server, "agent")
+    board = agent.new_page()
+    board.goto(f"{server.url}/dashboard/")
+    expect(board.get_by_test_id("per-type")).to_contain_text("Rue non déneigée")
+    assert "Unploughed street" not in board.get_by_test_id("per-type").inner_text()
+    board.get_by_label("Type", exact=True).select_option(label="Nid-de-poule")
+    board.get_by_role("button", name="Filtrer").tap()
+    board.wait_for_url(re.compile(r"service_code=pothole"))
+    rows = board.get_by_test_id("queue-row")
+    expect(rows.first).to_be_visible()
+    assert all("Nid-de-poule" in row.inner_text() for row in rows.all())
+    assert board.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    agent.close()
+
+    volunteer = browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=True, is_mobile=True)
+    login(volunteer, server, "volunteer")
+    page = volunteer.new_page()
+    answer = page.goto(f"{server.url}/dashboard/")
+    assert answer is not None and answer.status == 403
+    refused = page.get_by_test_id("forbidden")
+    expect(refused).to_contain_text("Accès refusé")
+    expect(refused).to_contain_text("Le tableau de bord est réservé aux agents des territoires.")
+    refused.get_by_role("link", name="Retour aux signalements").tap()
+    page.wait_for_url(f"{server.url}/")
+    volunteer.close()
+
+
 def storm_ticket(server: Daphne) -> int:
     """The demo storm's busiest ticket (seed_storm: an agent's answer, a held comment, an
     offer of help, the storm's announcement)."""
