@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tickets.models import Comment, EmergencyEvent, Identity, Ticket
 
@@ -206,6 +207,14 @@ class ImmutableQuerySet(models.QuerySet):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are immutable")
+
+
+# Reasons the system gives itself, stored as these codes, untranslated (`moderation.sentences`
+# shows none: the sentence says it). Two stay in the catalogue: older entries hold them
+# translated in their writer's language.
+FLAGGED = "flagged"
+OFFERED_HELP = gettext_noop("offered help")
+ANNOUNCED = gettext_noop("announced")
 
 
 class AuditEntry(models.Model):

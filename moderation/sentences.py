@@ -12,8 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from moderation.models import Flag
-from moderation.services._common import ANNOUNCED, FLAGGED, OFFERED_HELP
+from moderation.models import ANNOUNCED, FLAGGED, OFFERED_HELP, Flag
 
 # (action, target type) → sentence; a None target type matches any.
 SENTENCES: dict[tuple[str, str | None], str] = {

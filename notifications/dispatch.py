@@ -30,6 +30,7 @@ from notifications.recipients import (
 from realtime import events
 from tickets import selectors
 from tickets.models import Comment, Follow, Ticket, TicketEvent
+from tickets.public import named_author
 
 FOLLOWER_TYPES = frozenset({events.COMMENT_CREATED, events.TICKET_STATUS_CHANGED})
 HANDLED_TYPES = FOLLOWER_TYPES | {events.TICKET_CREATED}
@@ -275,8 +276,7 @@ def _change(event: TicketEvent) -> dict[str, Any] | None:
         return {
             "kind": "comment",
             "at": event.at,
-            # Nameless: the mail says "Anonymous" in its reader's language (its template).
-            "author": "" if data.get("anonymous") else redact(data.get("author")),
+            "author": redact(named_author(data)),
             "official": bool(data.get("official")),
             "body": redact(data.get("body")),
         }

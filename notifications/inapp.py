@@ -16,6 +16,7 @@ from notifications.models import Notification
 from notifications.recipients import language_for, receiving_agents
 from realtime import events, publish
 from tickets.models import Follow, Ticket, TicketEvent
+from tickets.public import named_author
 
 NOTIFICATION_CREATED = "notification.created"
 NOTIFICATION_READ = "notification.read"
@@ -76,8 +77,7 @@ def notify_for_event(event: TicketEvent, ticket: Ticket) -> None:
         user_ids = [uid for uid in user_ids if uid != ticket.reporter.user_id]
     else:
         if event.type == events.COMMENT_CREATED:
-            # None for a nameless author: the bell says "Anonymous" in its reader's language.
-            data["author"] = "" if event.data.get("anonymous") else event.data.get("author", "")
+            data["author"] = named_author(event.data)
         else:
             data["status"] = event.data.get("to", "")
         followers = Follow.objects.filter(ticket_id=ticket.pk, identity__user__isnull=False)

@@ -31,6 +31,12 @@ def comment_public(comment: Comment) -> dict[str, Any]:
     }
 
 
+def named_author(data: dict[str, Any]) -> str:
+    """A comment event's author as a name, or "" when they gave none: each reader then says
+    "Anonymous" in their own language (`anonymous` above)."""
+    return "" if data.get("anonymous") else str(data.get("author") or "")
+
+
 def ticket_summary(ticket: Ticket, *, language: str | None = None) -> dict[str, Any]:
     """`language`: the type's name in it (a page's widget); without it, the canonical name
     (the event log and the API: a socket's readers name the type from its code)."""

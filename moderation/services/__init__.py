@@ -10,7 +10,8 @@ moment later finds nothing to do and gets a Conflict (409), never a double outco
 One module per concept; this package re-exports their public names.
 """
 
-from moderation.services._common import DETAILS_MAX, FLAGGED, REASON_MAX
+from moderation.models import FLAGGED
+from moderation.services._common import DETAILS_MAX, REASON_MAX
 from moderation.services.announcements import (
     announcement_create,
     announcement_set_hidden,

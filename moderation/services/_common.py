@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from moderation import permissions
 from moderation.models import Flag, Offer
@@ -21,12 +20,6 @@ from tickets.models import Comment, Ticket
 
 REASON_MAX = 1000
 DETAILS_MAX = 1000
-# Reasons the system gives itself, stored as these codes, untranslated (`moderation.sentences`
-# shows none: the sentence says it). Two stay in the catalogue: older entries hold them
-# translated in their writer's language.
-FLAGGED = "flagged"
-OFFERED_HELP = gettext_noop("offered help")
-ANNOUNCED = gettext_noop("announced")
 
 
 def require_reason(reason: str) -> str:

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from moderation import permissions
-from moderation.models import Announcement
+from moderation.models import ANNOUNCED, Announcement
 from moderation.services import audit
-from moderation.services._common import ANNOUNCED, account_of, require_reason
+from moderation.services._common import account_of, require_reason
 from realtime import events, publish
 from tickets import pagecache
 from tickets.errors import Conflict, InvalidInput, NotAllowed, NotFound

@@ -10,10 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from moderation import feed, permissions, selectors
-from moderation.models import Flag, Sanction
+from moderation.models import FLAGGED, Flag, Sanction
 from moderation.services import audit
 from moderation.services._common import (
-    FLAGGED,
     comment_snapshot,
     lock_comment,
     lock_offer,

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from moderation import feed, selectors
-from moderation.models import Offer
+from moderation.models import OFFERED_HELP, Offer
 from moderation.services import audit, event_feed
-from moderation.services._common import OFFERED_HELP, lock_offer, rate_limit
+from moderation.services._common import lock_offer, rate_limit
 from moderation.services.handled import DONE, OFFER_OUTCOMES, already_handled
 from moderation.services.sanctions import posting_policy
 from realtime import events

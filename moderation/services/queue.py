@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from moderation import feed, selectors
-from moderation.models import Flag, Offer
+from moderation.models import FLAGGED, Flag, Offer
 from moderation.services import audit
 from moderation.services._common import (
-    FLAGGED,
     comment_snapshot,
     lock_comment,
     lock_offer,

@@ -91,7 +91,8 @@ def validate_answers(
         if value in (None, "", []):
             if question.required:
                 raise InvalidInput(
-                    _("“%(q)s” is required.") % {"q": question.local_description}, field=f"answers.{code}"
+                    _("“%(q)s” is required.") % {"q": question.local_description},
+                    field=f"answers.{code}",
                 )
             continue
         clean[code] = _answer(question, value)
